@@ -1,0 +1,63 @@
+"""Live progress bars for ``framefan process`` on a terminal: one line per job."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+)
+
+from ..events import JobEvent, JobFinished, JobProgress, JobStarted
+from ..timefmt import format_clock
+
+
+class ProgressView:
+    def __init__(self) -> None:
+        self._console = Console(stderr=True)
+        self._progress = Progress(
+            TextColumn("{task.description}", style="bold"),
+            BarColumn(),
+            TextColumn("{task.percentage:>5.1f}%"),
+            TextColumn("{task.fields[snippets]}"),
+            TextColumn("{task.fields[eta]}"),
+            console=self._console,
+        )
+        self._tasks: dict[str, TaskID] = {}
+
+    def __enter__(self) -> ProgressView:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def print(self, line: str) -> None:
+        self._progress.console.print(line, markup=False, highlight=False)
+
+    def handle(self, event: JobEvent) -> None:
+        if isinstance(event, JobStarted):
+            name = event.source.name
+            name = name if len(name) <= 32 else name[:31] + "…"
+            self._tasks[event.job_id] = self._progress.add_task(
+                name, total=1.0, snippets=f"{event.done}/{event.total} snippets", eta=""
+            )
+        elif isinstance(event, JobProgress) and event.job_id in self._tasks:
+            failed = f", {event.failed} failed" if event.failed else ""
+            self._progress.update(
+                self._tasks[event.job_id],
+                completed=event.fraction,
+                snippets=f"{event.done}/{event.total} snippets{failed}",
+                eta=f"ETA {format_clock(event.eta)}" if event.eta is not None else "",
+            )
+        elif isinstance(event, JobFinished) and event.job_id in self._tasks:
+            self._progress.remove_task(self._tasks.pop(event.job_id))

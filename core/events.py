@@ -1,0 +1,79 @@
+"""Progress as plain data: what a running job reports to whoever displays it.
+
+The runner calls one callback with these events, in order, on its event loop's thread. The
+CLI draws them as progress bars; the GUI turns them into Qt signals. Nothing here knows who
+listens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .manifest import FrameRecord, SourceInfo
+
+
+@dataclass(frozen=True)
+class JobEvent:
+    job_id: str
+
+
+@dataclass(frozen=True)
+class JobStarted(JobEvent):
+    """The input was accepted and its snippets planned (``done`` of them already complete
+    from an earlier run)."""
+
+    source: SourceInfo
+    manifest_path: Path
+    total: int
+    done: int
+
+
+@dataclass(frozen=True)
+class UploadProgress(JobEvent):
+    """Bytes of the input sent so far (cloud backends only)."""
+
+    sent: int
+    total: int
+
+
+@dataclass(frozen=True)
+class SnippetStarted(JobEvent):
+    index: int
+
+
+@dataclass(frozen=True)
+class SnippetFinished(JobEvent):
+    index: int
+    gif: str
+    frames: tuple[FrameRecord, ...]
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SnippetFailed(JobEvent):
+    index: int
+    error: str
+
+
+@dataclass(frozen=True)
+class JobProgress(JobEvent):
+    """Overall progress: ``fraction`` of the video rendered (0–1) and the estimated seconds
+    left (None until there is enough to go on)."""
+
+    fraction: float
+    done: int
+    failed: int
+    total: int
+    eta: float | None
+
+
+@dataclass(frozen=True)
+class JobFinished(JobEvent):
+    status: str
+    error: str | None
+    manifest_path: Path
+
+
+EventCallback = Callable[[JobEvent], None]

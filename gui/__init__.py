@@ -1,0 +1,1 @@
+"""FrameFan's desktop window (Qt). All processing lives in ``core``."""

@@ -1,0 +1,52 @@
+"""Shared fixtures: real ffmpeg, generated videos cached for the session, leak guards."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import psutil
+import pytest
+
+from core.ffmpeg_locator import find_ffmpeg
+
+from . import media
+
+
+@pytest.fixture(scope="session")
+def ffmpeg() -> str:
+    return find_ffmpeg()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def make_video(media_dir: Path):
+    """Generate (once per session) a video from a :class:`tests.media.Spec`."""
+
+    def make(spec: media.Spec) -> Path:
+        return media.make(spec, media_dir)
+
+    return make
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_processes():
+    """Fail a test that leaves a child process (an ffmpeg, say) running."""
+    yield
+    me = psutil.Process()
+    children = [
+        c
+        for c in me.children(recursive=True)
+        if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
+    ]
+    if children:
+        for child in children:
+            child.kill()
+        names = ", ".join(f"{c.pid} {c.name()}" for c in children)
+        pytest.fail(f"test left child processes running: {names}")

@@ -26,6 +26,7 @@ class FieldSpec:
     maximum: float | None = None
     zero_means: str | None = None  # a label for the special value 0 (e.g. "source size")
     unit: str = ""
+    off_help: str = ""  # for a switch: what turning it off means
 
 
 FIELDS: dict[str, FieldSpec] = {
@@ -47,7 +48,11 @@ FIELDS: dict[str, FieldSpec] = {
         zero_means="video size",
         unit="px",
     ),
-    "frames": FieldSpec("Still frames", "Write still frames (JPEG) as well as GIFs."),
+    "frames": FieldSpec(
+        "Still frames",
+        "Write still frames (JPEG) as well as GIFs.",
+        off_help="GIFs only: write no still frames.",
+    ),
     "jpeg_quality": FieldSpec("JPEG quality", "Quality of the still frames (1–100).", 1, 100),
 }
 
@@ -132,6 +137,8 @@ def _coerce(name: str, value: Any, type_name: object) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip().lower()
+    if FIELDS[name].zero_means and text in ("source", "video", "full"):
+        return 0
     try:
         if type_name in ("bool", bool):
             if text in ("1", "true", "yes", "on"):

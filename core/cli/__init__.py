@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     try:
-        return int(args.run(args, parser))
+        return int(args.run(args, args.command_parser))
     except KeyboardInterrupt:
         print("framefan: interrupted", file=sys.stderr)
         return 130

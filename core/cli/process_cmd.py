@@ -46,7 +46,7 @@ def register(commands: Any) -> None:
         "--json", action="store_true", help="print one JSON object per input on stdout"
     )
     _add_setting_options(parser)
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, command_parser=parser)
 
 
 def _add_setting_options(parser: argparse.ArgumentParser) -> None:
@@ -61,14 +61,14 @@ def _add_setting_options(parser: argparse.ArgumentParser) -> None:
                 dest=field.name,
                 action="store_false",
                 default=None,
-                help=f"do not: {spec.help.rstrip('.').lower()}",
+                help=spec.off_help,
             )
             continue
         unit = f" {spec.unit}" if spec.unit else ""
+        # Values stay strings here: Settings.from_dict converts and validates them.
         group.add_argument(
             f"--{field.name.replace('_', '-')}",
             dest=field.name,
-            type=int if field.type == "int" else float,
             default=None,
             metavar="N",
             help=f"{spec.help} (default {default:g}{unit})",
@@ -76,8 +76,8 @@ def _add_setting_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    changes = {f.name: getattr(args, f.name) for f in fields(Settings)}
-    return Settings(**{k: v for k, v in changes.items() if v is not None})
+    given = {f.name: getattr(args, f.name) for f in fields(Settings)}
+    return Settings.from_dict({k: v for k, v in given.items() if v is not None})
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.ffmpeg_locator import find_ffmpeg, ffmpeg_version  # noqa: E402
+from core.ffmpeg_locator import ffmpeg_version, find_ffmpeg  # noqa: E402
 from core.manifest import DONE  # noqa: E402
 from core.runner import LocalRunner, default_workers  # noqa: E402
 from core.settings import Settings  # noqa: E402
@@ -62,9 +62,9 @@ def make_clip(ffmpeg: str, minutes: float) -> Path:
     return path
 
 
-def timed(fn) -> float:
+def timed(fn, work: Path) -> float:
     began = time.perf_counter()
-    fn()
+    fn(work)
     return time.perf_counter() - began
 
 
@@ -75,7 +75,9 @@ def reference_method(ffmpeg: str, clip: Path, duration: float, out: Path) -> Non
     start = 0
     while start < duration:
         end = start + SNIPPET - 1
-        gif_filter = "fps=10,scale=240:-1:flags=lanczos,split[s0][s1];[s0]palettegen[p];[s1][p]paletteuse"
+        gif_filter = (
+            "fps=10,scale=240:-1:flags=lanczos,split[s0][s1];[s0]palettegen[p];[s1][p]paletteuse"
+        )
         subprocess.run(
             [ffmpeg, "-loglevel", "error", "-ss", str(start), "-to", str(end), "-y",
              "-i", str(clip), "-vf", gif_filter, "-loop", "0", str(out / f"{base}-{start}.gif")],
@@ -132,7 +134,7 @@ def main() -> None:
         for _ in range(args.repeat):
             work = Path(tempfile.mkdtemp(prefix="framefan-bench-"))
             try:
-                times.append(timed(lambda: fn(work)))
+                times.append(timed(fn, work))
             finally:
                 shutil.rmtree(work, ignore_errors=True)
         return min(times)

@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import process_cmd
+from . import process_cmd, selftest_cmd
 
-COMMANDS = (process_cmd,)
+COMMANDS = (process_cmd, selftest_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,7 +4,7 @@ The filter graph (built with ffmpeg-python) shifts timestamps back to the source
 then splits the decoded picture in two branches:
 
 * GIF: ``fps`` → ``scale`` (lanczos) → ``palettegen``/``paletteuse`` with one palette per
-  snippet, looping forever;
+  snippet (built from every other GIF frame), looping forever;
 * stills: ``fps=1/k`` with ``round=up`` so the still for time ``t`` is the picture on screen
   at ``t`` (the last frame at or before it), scaled, written as JPEGs numbered by frame index.
 
@@ -95,7 +95,8 @@ def build_args(
         .filter("setsar", 1)
         .split()
     )
-    palette = gif_frames[0].filter("palettegen")
+    # The palette is built from every other GIF frame: the same colours, half the work.
+    palette = gif_frames[0].filter("select", "not(mod(n,2))").filter("palettegen")
     gif = ffmpeg_python.filter([gif_frames[1], palette], "paletteuse").output(
         "file:" + str(gif_tmp), f="gif", loop=0
     )

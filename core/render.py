@@ -34,6 +34,12 @@ from .probe import MediaInfo
 from .settings import Settings
 from .timefmt import format_clock
 
+# Demuxers whose seeking lands on any packet, not a keyframe (MPEG-TS has no index): the
+# decoder then drops pictures up to the next keyframe and the stills' fps filter would fill
+# the gap with a later picture. For these, reading starts this many seconds early and the
+# extra pictures are trimmed, so a keyframe is decoded before the snippet starts.
+_SEEK_PREROLL = {"mpegts": 10.0}
+
 
 @dataclass(frozen=True)
 class SnippetOutput:
@@ -74,16 +80,20 @@ def build_args(
     threads: int = 0,
 ) -> list[str]:
     """The ffmpeg argument list that renders ``snippet``."""
+    preroll = min(snippet.start, _SEEK_PREROLL.get(info.demuxer, 0.0))
+    seek = snippet.start - preroll
     stream = ffmpeg_python.input(
         source.url,
-        ss=_timestamp(snippet.start),
-        t=_timestamp(snippet.duration),
+        ss=_timestamp(seek),
+        t=_timestamp(snippet.duration + preroll),
         threads=threads,
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
     # Back on the source's timeline: the fps filters then place GIF frames and stills on the
     # same grid whatever the snippet's start, and stills get their global frame numbers.
-    timeline = stream.filter("setpts", f"PTS+{_timestamp(snippet.start)}/TB")
+    timeline = stream.filter("setpts", f"PTS+{_timestamp(seek)}/TB")
+    if preroll > 0:
+        timeline = timeline.filter("trim", start=_timestamp(snippet.start))
     want_frames = len(frame_indices(snippet.start, snippet.end, settings)) > 0
     branches = timeline.split() if want_frames else None
     gif_in = branches[0] if branches is not None else timeline

@@ -1,12 +1,13 @@
 """Rendering one snippet: one ffmpeg process decodes it once and writes its GIF and stills.
 
 The filter graph (built with ffmpeg-python) shifts timestamps back to the source's timeline,
-then splits the decoded picture in two branches:
+then splits the decoded picture in two branches, both sampled with ``round=up`` from the
+snippet's start, so the picture for time ``t`` is the one on screen at ``t`` (the last frame
+at or before it; decoding starts a little before the snippet to have it):
 
 * GIF: ``fps`` → ``scale`` (lanczos) → ``palettegen``/``paletteuse`` with one palette per
   snippet, looping forever;
-* stills: ``fps=1/k`` with ``round=up`` so the still for time ``t`` is the picture on screen
-  at ``t`` (the last frame at or before it), scaled, written as JPEGs numbered by frame index.
+* stills: ``fps=1/k``, scaled, written as JPEGs numbered by frame index.
 
 ffmpeg rotates pictures upright when it decodes (autorotate), so both branches see the
 displayed orientation. Everything is written in a scratch folder and moved into place only
@@ -36,9 +37,12 @@ from .timefmt import format_clock
 
 # Demuxers whose seeking lands on any packet, not a keyframe (MPEG-TS has no index): the
 # decoder then drops pictures up to the next keyframe and the stills' fps filter would fill
-# the gap with a later picture. For these, reading starts this many seconds early and the
-# extra pictures are trimmed, so a keyframe is decoded before the snippet starts.
+# the gap with a later picture. For these, reading starts this many seconds early, so a
+# keyframe is decoded before the snippet starts.
 _SEEK_PREROLL = {"mpegts": 10.0}
+# Otherwise reading starts this many source pictures early, so the picture on screen at the
+# snippet's start (which may have begun before it) is decoded too.
+_PREROLL_PICTURES = 2
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,9 @@ def build_args(
     threads: int = 0,
 ) -> list[str]:
     """The ffmpeg argument list that renders ``snippet``."""
-    preroll = min(snippet.start, _SEEK_PREROLL.get(info.demuxer, 0.0))
+    picture = 1 / info.fps if info.fps > 0 else 0.5
+    wanted = _SEEK_PREROLL.get(info.demuxer, min(1.0, _PREROLL_PICTURES * picture))
+    preroll = min(snippet.start, wanted)
     seek = snippet.start - preroll
     stream = ffmpeg_python.input(
         source.url,
@@ -90,17 +96,16 @@ def build_args(
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
     # Back on the source's timeline: the fps filters then place GIF frames and stills on the
-    # same grid whatever the snippet's start, and stills get their global frame numbers.
+    # same grid whatever the snippet's start, and stills get their global frame numbers. Both
+    # start at the snippet's start with the picture on screen then, dropping the pre-roll.
     timeline = stream.filter("setpts", f"PTS+{_timestamp(seek)}/TB")
-    if preroll > 0:
-        timeline = timeline.filter("trim", start=_timestamp(snippet.start))
     want_frames = len(frame_indices(snippet.start, snippet.end, settings)) > 0
     branches = timeline.split() if want_frames else None
     gif_in = branches[0] if branches is not None else timeline
 
     gif_w, gif_h = output_size(info, settings.gif_width, even=False)
     gif_frames = (
-        gif_in.filter("fps", fps=settings.gif_fps)
+        gif_in.filter("fps", fps=settings.gif_fps, round="up", start_time=_timestamp(snippet.start))
         .filter("scale", gif_w, gif_h, flags="lanczos")
         .filter("setsar", 1)
         .split()

@@ -2,9 +2,9 @@
 
 Snippet ``i`` covers ``[i * L, min((i + 1) * L, duration))`` for snippet length ``L``: the
 snippets tile ``[0, duration]`` (to the microsecond) with no gap, no overlap and no empty
-snippet, and the last one ends exactly at the duration. Still frames sit at ``0, k, 2k, …`` (frame interval ``k``),
-every one strictly before the duration; frame ``n`` is at ``n * k`` and belongs to the
-snippet that contains that time.
+snippet, and the last one ends exactly at the duration. Still frames sit at ``0, k, 2k, …``
+(frame interval ``k``), every one strictly before the duration; frame ``n`` is at ``n * k``
+and belongs to the snippet that contains that time.
 """
 
 from __future__ import annotations

@@ -110,6 +110,21 @@ async def _terminate(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """End ``proc`` and wait until it is gone, even if cancelled again meanwhile (a parent
+    task cancelling its children after a first cancellation does that); the wait is bounded
+    by the grace period. A cancellation received while waiting is raised afterwards."""
+    stopping = asyncio.ensure_future(_terminate(proc))
+    cancelled = False
+    while not stopping.done():
+        try:
+            await asyncio.shield(stopping)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+
+
 async def run_ffmpeg(
     args: Sequence[str],
     *,
@@ -156,7 +171,7 @@ async def run_ffmpeg(
         async with asyncio.timeout(timeout):
             await asyncio.gather(read_stderr(), read_progress(), proc.wait())
     finally:
-        await asyncio.shield(_terminate(proc))
+        await _stop(proc)
         if group is not None:
             group.discard(proc)
     return FfmpegResult(proc.returncode if proc.returncode is not None else -1, [*head, *tail])

@@ -1,9 +1,9 @@
 """Rendering one snippet: one ffmpeg process decodes it once and writes its GIF and stills.
 
 The filter graph (built with ffmpeg-python) shifts timestamps back to the source's timeline,
-then splits the decoded picture in two branches, both sampled with ``round=up`` from the
-snippet's start, so the picture for time ``t`` is the one on screen at ``t`` (the last frame
-at or before it; decoding starts a little before the snippet to have it):
+then splits the decoded picture in two branches, both sampled with ``round=up``, so the
+picture for time ``t`` is the one on screen at ``t`` (the last frame at or before it;
+decoding starts a little before the snippet to have it at the snippet's start):
 
 * GIF: ``fps`` → ``scale`` (lanczos) → ``palettegen``/``paletteuse`` with one palette per
   snippet, looping forever;
@@ -95,9 +95,10 @@ def build_args(
         threads=threads,
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
-    # Back on the source's timeline: the fps filters then place GIF frames and stills on the
-    # same grid whatever the snippet's start, and stills get their global frame numbers. Both
-    # start at the snippet's start with the picture on screen then, dropping the pre-roll.
+    # Back on the source's timeline: the stills' fps filter then places stills on the video's
+    # grid whatever the snippet's start, with their global frame numbers. The GIF's clock
+    # starts at the snippet's start, so even a snippet shorter than a GIF frame gets one.
+    # Both fps filters keep the picture on screen at their first slot, dropping the pre-roll.
     timeline = stream.filter("setpts", f"PTS+{_timestamp(seek)}/TB")
     want_frames = len(frame_indices(snippet.start, snippet.end, settings)) > 0
     branches = timeline.split() if want_frames else None
@@ -105,7 +106,8 @@ def build_args(
 
     gif_w, gif_h = output_size(info, settings.gif_width, even=False)
     gif_frames = (
-        gif_in.filter("fps", fps=settings.gif_fps, round="up", start_time=_timestamp(snippet.start))
+        gif_in.filter("setpts", f"PTS-{_timestamp(snippet.start)}/TB")
+        .filter("fps", fps=settings.gif_fps, round="up", start_time=0)
         .filter("scale", gif_w, gif_h, flags="lanczos")
         .filter("setsar", 1)
         .split()

@@ -21,6 +21,15 @@ from dataclasses import dataclass
 # lines on stderr (progress comes from -progress on stdout instead).
 BASE_ARGS = ("-hide_banner", "-nostdin", "-nostats")
 
+# Closing lines that repeat a failure without its reason ("Error opening input file x.",
+# "Error opening input files: …"); "Error opening input: <reason>" is kept.
+_GENERIC_ERRORS = (
+    "Error opening input file",
+    "Error opening output file",
+    "Conversion failed",
+    "Exiting",
+)
+
 _STDERR_HEAD = 400
 _STDERR_TAIL = 200
 _TERMINATE_GRACE = 3.0
@@ -39,7 +48,7 @@ class FfmpegResult:
         """The most telling ffmpeg log line, without the ``[component @ 0x...]`` prefix."""
         for line in reversed(self.stderr):
             text = _strip_component(line).strip()
-            if text and not text.startswith(("Error opening", "Conversion failed", "Exiting")):
+            if text and not text.startswith(_GENERIC_ERRORS):
                 return text
         return f"ffmpeg exited with status {self.returncode}"
 

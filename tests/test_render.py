@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
+import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageStat
 
 from core.errors import RenderError
 from core.input_safety import as_source
@@ -114,6 +115,17 @@ def test_interval_not_dividing_the_snippet_length(make_video, ffmpeg, tmp_path: 
     assert_steps(ffmpeg, tmp_path, outputs, settings)
 
 
+@pytest.mark.parametrize("gif_fps", [5, 10, 50])
+def test_tail_shorter_than_one_picture(make_video, ffmpeg, tmp_path: Path, gif_fps: int) -> None:
+    """The last 20 ms of the video begin inside a picture's display time (7.48–7.52 s) and
+    shorter than a GIF frame: the snippet still shows that picture."""
+    settings = Settings(snippet_seconds=2.5, frame_interval=0.5, gif_fps=gif_fps)
+    output = render(make_video(media.STEP_MP4), Snippet(3, 7.5, 7.52), settings, tmp_path)
+    assert gif_facts(tmp_path / output.gif)["frames"] == 1
+    assert output.frames == [(15, frame_relpath(15))]
+    assert_steps(ffmpeg, tmp_path, [output], settings)
+
+
 @pytest.mark.parametrize(
     "spec",
     [media.STEP_MKV, media.STEP_TS, media.LONG_GOP_TS, media.STEP_VFR_MP4],
@@ -143,6 +155,21 @@ def test_gif_rate_loop_and_duration_per_snippet(make_video, tmp_path: Path, fps:
         assert facts["loop"] == 0  # loops forever
         assert abs(facts["frames"] - snippet.duration * fps) <= 1
         assert abs(facts["ms"] - snippet.duration * 1000) <= 1000 / fps + 10
+
+
+@pytest.mark.parametrize("spec", [media.STEP_MP4, media.LONG_GOP_TS], ids=lambda s: s.filename)
+def test_gif_frame_k_shows_the_picture_at_start_plus_k_over_fps(
+    make_video, tmp_path: Path, spec: media.Spec
+) -> None:
+    settings = Settings(snippet_seconds=3, gif_fps=4, gif_width=32, frames=False)
+    output = render(make_video(spec), Snippet(1, 3.0, 6.0), settings, tmp_path)
+    with Image.open(tmp_path / output.gif) as gif:
+        assert gif.n_frames == 12
+        for k in range(gif.n_frames):
+            gif.seek(k)
+            level = ImageStat.Stat(gif.convert("L")).mean[0]
+            second = math.floor(3.0 + k / 4)
+            assert abs(level - media.STEP_LEVELS[second]) <= TOLERANCE, (k, level)
 
 
 def test_gif_of_mpegts_snippet_is_not_longer_than_the_snippet(make_video, tmp_path: Path) -> None:
@@ -275,6 +302,18 @@ def test_failed_render_keeps_earlier_outputs(make_video, tmp_path: Path) -> None
     after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
     assert after == before
     assert (tmp_path / good.gif).is_file()
+
+
+def test_input_gone_since_probing_is_named_in_the_error(make_video, tmp_path: Path) -> None:
+    path = tmp_path / "clip.mp4"
+    shutil.copy(make_video(media.H264_MP4), path)
+    info = asyncio.run(probe(path))
+    path.unlink()
+    with pytest.raises(RenderError) as caught:
+        asyncio.run(render_snippet(as_source(path), info, Snippet(0, 0, 2), Settings(), tmp_path))
+    assert str(caught.value) == (
+        "snippet 1 (0:00–0:02): Error opening input: No such file or directory"
+    )
 
 
 def test_render_timeout_is_a_render_error(make_video, tmp_path: Path) -> None:

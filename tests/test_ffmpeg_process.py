@@ -28,11 +28,12 @@ def endless(ffmpeg: str) -> list[str]:
     ]  # fmt: skip
 
 
-async def wait_for_child() -> psutil.Process:
+async def wait_for_child(positions: list[float]) -> psutil.Process:
+    """The ffmpeg child, once it reports progress (so run_ffmpeg is past starting it)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         children = psutil.Process().children()
-        if children:
+        if children and positions:
             return children[0]
         await asyncio.sleep(0.01)
     raise AssertionError("ffmpeg did not start")
@@ -80,8 +81,11 @@ def test_arguments_are_never_read_by_a_shell(ffmpeg: str, tmp_path: Path) -> Non
 
 def test_timeout_stops_the_process(ffmpeg: str) -> None:
     async def main() -> int:
-        task = asyncio.ensure_future(run_ffmpeg(endless(ffmpeg), timeout=1.0))
-        child = await wait_for_child()
+        positions: list[float] = []
+        task = asyncio.ensure_future(
+            run_ffmpeg(endless(ffmpeg), on_progress=positions.append, timeout=3.0)
+        )
+        child = await wait_for_child(positions)
         with pytest.raises(TimeoutError):
             await task
         return child.pid
@@ -90,16 +94,17 @@ def test_timeout_stops_the_process(ffmpeg: str) -> None:
     assert not psutil.pid_exists(pid)
 
 
-def test_cancelling_twice_still_waits_for_the_process_to_end(ffmpeg: str) -> None:
+def test_repeated_cancellation_still_waits_for_the_process_to_end(ffmpeg: str) -> None:
     """A parent task may cancel its children again while they stop (asyncio.gather does):
     the ffmpeg process must be gone when the task ends, not orphaned."""
 
     async def main() -> int:
-        task = asyncio.ensure_future(run_ffmpeg(endless(ffmpeg)))
-        child = await wait_for_child()
-        task.cancel()
-        await asyncio.sleep(0)
-        task.cancel()
+        positions: list[float] = []
+        task = asyncio.ensure_future(run_ffmpeg(endless(ffmpeg), on_progress=positions.append))
+        child = await wait_for_child(positions)
+        while not task.done():  # cancelled again and again while it stops ffmpeg
+            task.cancel()
+            await asyncio.sleep(0)
         with pytest.raises(asyncio.CancelledError):
             await task
         assert not psutil.pid_exists(child.pid)
@@ -115,7 +120,7 @@ def test_group_pauses_and_resumes_its_processes(ffmpeg: str) -> None:
         task = asyncio.ensure_future(
             run_ffmpeg(endless(ffmpeg), on_progress=positions.append, group=group, timeout=30)
         )
-        child = await wait_for_child()
+        child = await wait_for_child(positions)
         group.pause()
         await asyncio.sleep(0.2)
         assert child.status() == psutil.STATUS_STOPPED
@@ -136,8 +141,11 @@ def test_group_pauses_and_resumes_its_processes(ffmpeg: str) -> None:
 def test_cancelling_a_paused_process_ends_it(ffmpeg: str) -> None:
     async def main() -> None:
         group = ProcessGroup()
-        task = asyncio.ensure_future(run_ffmpeg(endless(ffmpeg), group=group))
-        child = await wait_for_child()
+        positions: list[float] = []
+        task = asyncio.ensure_future(
+            run_ffmpeg(endless(ffmpeg), on_progress=positions.append, group=group)
+        )
+        child = await wait_for_child(positions)
         group.pause()
         await asyncio.sleep(0.1)
         task.cancel()

@@ -14,8 +14,9 @@ import signal
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 # ffmpeg arguments every invocation starts with: no banner, no interactive keys, no stats
 # lines on stderr (progress comes from -progress on stdout instead).
@@ -29,6 +30,8 @@ _GENERIC_ERRORS = (
     "Conversion failed",
     "Exiting",
 )
+
+T = TypeVar("T")
 
 _STDERR_HEAD = 400
 _STDERR_TAIL = 200
@@ -119,19 +122,23 @@ async def _terminate(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
-async def _stop(proc: asyncio.subprocess.Process) -> None:
-    """End ``proc`` and wait until it is gone, even if cancelled again meanwhile (a parent
-    task cancelling its children after a first cancellation does that); the wait is bounded
-    by the grace period. A cancellation received while waiting is raised afterwards."""
-    stopping = asyncio.ensure_future(_terminate(proc))
+async def _through_cancellation(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` (starting or stopping a process: short and bounded) to its end,
+    even if cancelled again meanwhile, and raise a cancellation received afterwards.
+
+    Without this a second cancellation (a parent task cancelling its children after a first
+    one, as asyncio.gather does) returns while ffmpeg is still starting or running.
+    """
+    task = asyncio.ensure_future(awaitable)
     cancelled = False
-    while not stopping.done():
+    while not task.done():
         try:
-            await asyncio.shield(stopping)
+            await asyncio.shield(task)
         except asyncio.CancelledError:
             cancelled = True
     if cancelled:
         raise asyncio.CancelledError
+    return task.result()
 
 
 async def run_ffmpeg(
@@ -147,14 +154,22 @@ async def run_ffmpeg(
     caller adds ``-progress pipe:1``). Raises :class:`TimeoutError` after ``timeout`` seconds
     and propagates cancellation, in both cases after the process has exited.
     """
-    proc = await asyncio.create_subprocess_exec(
-        *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"},
-        **_spawn_options(),
+    starting = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"},
+            **_spawn_options(),
+        )
     )
+    try:
+        proc = await _through_cancellation(starting)
+    except asyncio.CancelledError:  # cancelled while starting: it started all the same
+        if not starting.cancelled() and starting.exception() is None:
+            await _through_cancellation(_terminate(starting.result()))
+        raise
     if group is not None:
         group.add(proc)
     head: list[str] = []
@@ -180,7 +195,7 @@ async def run_ffmpeg(
         async with asyncio.timeout(timeout):
             await asyncio.gather(read_stderr(), read_progress(), proc.wait())
     finally:
-        await _stop(proc)
+        await _through_cancellation(_terminate(proc))
         if group is not None:
             group.discard(proc)
     return FfmpegResult(proc.returncode if proc.returncode is not None else -1, [*head, *tail])

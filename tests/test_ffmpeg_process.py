@@ -113,6 +113,20 @@ def test_repeated_cancellation_still_waits_for_the_process_to_end(ffmpeg: str) -
     asyncio.run(main())
 
 
+def test_cancellation_while_starting_still_ends_the_process(ffmpeg: str) -> None:
+    async def main() -> None:
+        task = asyncio.ensure_future(run_ffmpeg(endless(ffmpeg)))
+        await asyncio.sleep(0)  # it has begun to start ffmpeg
+        while not task.done():
+            task.cancel()
+            await asyncio.sleep(0)
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert psutil.Process().children() == []
+
+    asyncio.run(main())
+
+
 def test_group_pauses_and_resumes_its_processes(ffmpeg: str) -> None:
     async def main() -> None:
         group = ProcessGroup()

@@ -208,11 +208,20 @@ def _documented_examples() -> list[str]:
 
 @pytest.mark.skipif(not _documented_examples(), reason="docs/manifest.md has no JSON example yet")
 def test_documented_examples_parse() -> None:
-    for example in _documented_examples():
-        data = json.loads(example)
-        if isinstance(data, dict) and "version" in data:
-            manifest = Manifest.from_dict(data)
-            assert manifest.to_dict()["snippets"] == data["snippets"]
+    manifests = [
+        data
+        for data in map(json.loads, _documented_examples())
+        if isinstance(data, dict) and "version" in data
+    ]
+    assert manifests, "no complete manifest among the examples"
+    for data in manifests:
+        written = Manifest.from_dict(data, "docs/manifest.md").to_dict()
+        for key, value in data.items():  # what the example shows is what is read and written
+            if key in ("snippets", "frames"):
+                for shown, kept in zip(value, written[key], strict=True):
+                    assert {k: kept[k] for k in shown} == shown
+            else:
+                assert written[key] == value, key
 
 
 # -- job folders ------------------------------------------------------------------------------

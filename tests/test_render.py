@@ -288,7 +288,7 @@ def test_outputs_land_at_their_final_names_and_scratch_is_removed(
     assert output.seconds > 0
     names = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert names == ["frames/000000.jpg", "frames/000001.jpg", "gifs/00000.gif"]
-    assert not any((tmp_path / WORK_DIR).iterdir()) if (tmp_path / WORK_DIR).exists() else True
+    assert not [p for p in (tmp_path / WORK_DIR).rglob("*") if p.is_file()]
 
 
 def test_failed_render_keeps_earlier_outputs(make_video, tmp_path: Path) -> None:

@@ -14,12 +14,24 @@ import signal
 import subprocess
 import sys
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 # ffmpeg arguments every invocation starts with: no banner, no interactive keys, no stats
 # lines on stderr (progress comes from -progress on stdout instead).
 BASE_ARGS = ("-hide_banner", "-nostdin", "-nostats")
+
+# Closing lines that repeat a failure without its reason ("Error opening input file x.",
+# "Error opening input files: …"); "Error opening input: <reason>" is kept.
+_GENERIC_ERRORS = (
+    "Error opening input file",
+    "Error opening output file",
+    "Conversion failed",
+    "Exiting",
+)
+
+T = TypeVar("T")
 
 _STDERR_HEAD = 400
 _STDERR_TAIL = 200
@@ -39,7 +51,7 @@ class FfmpegResult:
         """The most telling ffmpeg log line, without the ``[component @ 0x...]`` prefix."""
         for line in reversed(self.stderr):
             text = _strip_component(line).strip()
-            if text and not text.startswith(("Error opening", "Conversion failed", "Exiting")):
+            if text and not text.startswith(_GENERIC_ERRORS):
                 return text
         return f"ffmpeg exited with status {self.returncode}"
 
@@ -110,6 +122,25 @@ async def _terminate(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+async def _through_cancellation(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` (starting or stopping a process: short and bounded) to its end,
+    even if cancelled again meanwhile, and raise a cancellation received afterwards.
+
+    Without this a second cancellation (a parent task cancelling its children after a first
+    one, as asyncio.gather does) returns while ffmpeg is still starting or running.
+    """
+    task = asyncio.ensure_future(awaitable)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return task.result()
+
+
 async def run_ffmpeg(
     args: Sequence[str],
     *,
@@ -123,14 +154,22 @@ async def run_ffmpeg(
     caller adds ``-progress pipe:1``). Raises :class:`TimeoutError` after ``timeout`` seconds
     and propagates cancellation, in both cases after the process has exited.
     """
-    proc = await asyncio.create_subprocess_exec(
-        *args,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"},
-        **_spawn_options(),
+    starting = asyncio.ensure_future(
+        asyncio.create_subprocess_exec(
+            *args,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"},
+            **_spawn_options(),
+        )
     )
+    try:
+        proc = await _through_cancellation(starting)
+    except asyncio.CancelledError:  # cancelled while starting: it started all the same
+        if not starting.cancelled() and starting.exception() is None:
+            await _through_cancellation(_terminate(starting.result()))
+        raise
     if group is not None:
         group.add(proc)
     head: list[str] = []
@@ -156,7 +195,7 @@ async def run_ffmpeg(
         async with asyncio.timeout(timeout):
             await asyncio.gather(read_stderr(), read_progress(), proc.wait())
     finally:
-        await asyncio.shield(_terminate(proc))
+        await _through_cancellation(_terminate(proc))
         if group is not None:
             group.discard(proc)
     return FfmpegResult(proc.returncode if proc.returncode is not None else -1, [*head, *tail])

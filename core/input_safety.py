@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .errors import InputRejectedError
+
 # Demuxers of real video containers, by the first name ffmpeg lists for each.
 ALLOWED_DEMUXERS: tuple[str, ...] = (
     "mov",  # mov, mp4, m4v, 3gp
@@ -94,12 +96,17 @@ class Source:
 
 
 def as_source(source: str | os.PathLike[str], name: str | None = None) -> Source:
-    """Turn a local path or an ``https://`` URL into a :class:`Source`."""
+    """Turn a local path or an ``https://`` URL into a :class:`Source`.
+
+    Raises :class:`InputRejectedError` for a URL of another scheme.
+    """
     text = os.fspath(source)
     if isinstance(source, str) and "://" in text:
         parts = urlsplit(text)
         if parts.scheme != "https":
-            raise ValueError(f"only https URLs can be processed, not {parts.scheme}://")
+            raise InputRejectedError(
+                name or text, f"only https URLs can be processed, not {parts.scheme}://"
+            )
         label = name or Path(parts.path).name or parts.netloc
         return Source(url=text, name=label, protocols=REMOTE_PROTOCOLS)
     path = Path(text).expanduser().absolute()

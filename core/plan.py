@@ -1,10 +1,10 @@
 """Cutting a video's duration into snippets, and placing still frames on it.
 
 Snippet ``i`` covers ``[i * L, min((i + 1) * L, duration))`` for snippet length ``L``: the
-snippets tile ``[0, duration]`` with no gap, no overlap and no empty snippet, and the last
-one ends exactly at the duration. Still frames sit at ``0, k, 2k, …`` (frame interval ``k``),
-every one strictly before the duration; frame ``n`` is at ``n * k`` and belongs to the
-snippet that contains that time.
+snippets tile ``[0, duration]`` (to the microsecond) with no gap, no overlap and no empty
+snippet, and the last one ends exactly at the duration. Still frames sit at ``0, k, 2k, …``
+(frame interval ``k``), every one strictly before the duration; frame ``n`` is at ``n * k``
+and belongs to the snippet that contains that time.
 """
 
 from __future__ import annotations
@@ -31,14 +31,17 @@ class Snippet:
 
 def plan(duration: float, settings: Settings) -> list[Snippet]:
     """The snippets that cover ``[0, duration]``."""
-    if not math.isfinite(duration) or duration <= 0:
+    end_of_video = round(duration, 6) if math.isfinite(duration) else duration
+    if not math.isfinite(end_of_video) or end_of_video <= 0:
         raise ValueError(f"duration must be a positive number, not {duration!r}")
     length = settings.snippet_seconds
-    count = max(1, math.ceil(duration / length - EPSILON))
+    count = max(1, math.ceil(end_of_video / length - EPSILON))
     snippets = []
     for index in range(count):
         start = round(index * length, 6)
-        end = round(min((index + 1) * length, duration), 6)
+        # The last one ends at the duration, also when a tail too short to be a snippet of
+        # its own (float noise past a multiple of the length) makes it a little longer.
+        end = end_of_video if index == count - 1 else round((index + 1) * length, 6)
         snippets.append(Snippet(index, start, end))
     return snippets
 

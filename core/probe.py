@@ -226,13 +226,14 @@ async def probe(
             raise InputRejectedError(src.name, problem)
     exe = find_ffmpeg(ffmpeg)
     do_scan = (not src.is_remote) if scan is None else scan
-    async with asyncio.timeout(timeout):
-        try:
+    try:
+        # The timeout's TimeoutError is raised on leaving this block, so it is caught outside.
+        async with asyncio.timeout(timeout):
             return await _probe(exe, src, head, do_scan, max_duration)
-        except TimeoutError:
-            raise InputRejectedError(
-                src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)"
-            ) from None
+    except TimeoutError:
+        raise InputRejectedError(
+            src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)"
+        ) from None
 
 
 async def _run_probe(args: list[str]) -> tuple[FfmpegResult, list[float]]:

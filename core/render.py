@@ -1,12 +1,13 @@
 """Rendering one snippet: one ffmpeg process decodes it once and writes its GIF and stills.
 
 The filter graph (built with ffmpeg-python) shifts timestamps back to the source's timeline,
-then splits the decoded picture in two branches:
+then splits the decoded picture in two branches, both sampled with ``round=up``, so the
+picture for time ``t`` is the one on screen at ``t`` (the last frame at or before it;
+decoding starts a little before the snippet to have it at the snippet's start):
 
 * GIF: ``fps`` → ``scale`` (lanczos) → ``palettegen``/``paletteuse`` with one palette per
   snippet (built from every other GIF frame), looping forever;
-* stills: ``fps=1/k`` with ``round=up`` so the still for time ``t`` is the picture on screen
-  at ``t`` (the last frame at or before it), scaled, written as JPEGs numbered by frame index.
+* stills: ``fps=1/k``, scaled, written as JPEGs numbered by frame index.
 
 ffmpeg rotates pictures upright when it decodes (autorotate), so both branches see the
 displayed orientation. Everything is written in a scratch folder and moved into place only
@@ -33,6 +34,15 @@ from .plan import Snippet, frame_indices
 from .probe import MediaInfo
 from .settings import Settings
 from .timefmt import format_clock
+
+# Demuxers whose seeking lands on any packet, not a keyframe (MPEG-TS has no index): the
+# decoder then drops pictures up to the next keyframe and the stills' fps filter would fill
+# the gap with a later picture. For these, reading starts this many seconds early, so a
+# keyframe is decoded before the snippet starts.
+_SEEK_PREROLL = {"mpegts": 10.0}
+# Otherwise reading starts this many source pictures early, so the picture on screen at the
+# snippet's start (which may have begun before it) is decoded too.
+_PREROLL_PICTURES = 2
 
 
 @dataclass(frozen=True)
@@ -74,23 +84,30 @@ def build_args(
     threads: int = 0,
 ) -> list[str]:
     """The ffmpeg argument list that renders ``snippet``."""
+    picture = 1 / info.fps if info.fps > 0 else 0.5
+    wanted = _SEEK_PREROLL.get(info.demuxer, min(1.0, _PREROLL_PICTURES * picture))
+    preroll = min(snippet.start, wanted)
+    seek = snippet.start - preroll
     stream = ffmpeg_python.input(
         source.url,
-        ss=_timestamp(snippet.start),
-        t=_timestamp(snippet.duration),
+        ss=_timestamp(seek),
+        t=_timestamp(snippet.duration + preroll),
         threads=threads,
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
-    # Back on the source's timeline: the fps filters then place GIF frames and stills on the
-    # same grid whatever the snippet's start, and stills get their global frame numbers.
-    timeline = stream.filter("setpts", f"PTS+{_timestamp(snippet.start)}/TB")
+    # Back on the source's timeline: the stills' fps filter then places stills on the video's
+    # grid whatever the snippet's start, with their global frame numbers. The GIF's clock
+    # starts at the snippet's start, so even a snippet shorter than a GIF frame gets one.
+    # Both fps filters keep the picture on screen at their first slot, dropping the pre-roll.
+    timeline = stream.filter("setpts", f"PTS+{_timestamp(seek)}/TB")
     want_frames = len(frame_indices(snippet.start, snippet.end, settings)) > 0
     branches = timeline.split() if want_frames else None
     gif_in = branches[0] if branches is not None else timeline
 
     gif_w, gif_h = output_size(info, settings.gif_width, even=False)
     gif_frames = (
-        gif_in.filter("fps", fps=settings.gif_fps)
+        gif_in.filter("setpts", f"PTS-{_timestamp(snippet.start)}/TB")
+        .filter("fps", fps=settings.gif_fps, round="up", start_time=0)
         .filter("scale", gif_w, gif_h, flags="lanczos")
         .filter("setsar", 1)
         .split()

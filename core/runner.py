@@ -138,9 +138,12 @@ class LocalRunner:
         Cancelling the task stops every ffmpeg process of the job, records the job as
         cancelled and re-raises the cancellation.
         """
-        src = source if isinstance(source, Source) else as_source(source)
         control = control or JobControl()
         job_id = job_dir.name
+        try:
+            src = source if isinstance(source, Source) else as_source(source)
+        except FrameFanError as exc:
+            return self._fail(job_dir, job_id, os.fspath(source), str(exc))
         try:
             job_dir.mkdir(parents=True, exist_ok=True)
             manifest, info = await self._prepare(src, job_dir, job_id, control)

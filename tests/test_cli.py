@@ -162,8 +162,8 @@ def test_setting_options_reach_the_manifest(make_video, tmp_path: Path) -> None:
     ("options", "message"),
     [
         (["--gif-fps", "0"], "gif_fps must be between 1 and 50 fps"),
-        (["--gif-fps", "2.5"], "argument --gif-fps: invalid int value: '2.5'"),
-        (["--snippet-seconds", "abc"], "argument --snippet-seconds: invalid float value: 'abc'"),
+        (["--gif-fps", "2.5"], "gif_fps must be a whole number (got 2.5)"),
+        (["--snippet-seconds", "abc"], "snippet_seconds has an invalid value 'abc'"),
         (["--snippet-seconds", "0.5"], "snippet_seconds must be between 1 and 3600 s"),
         (["--frame-width", "8"], "frame_width must be 0 (video size) or at least 16 px"),
         (["--frame-interval", "nan"], "frame_interval must be a finite number"),

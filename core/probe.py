@@ -34,6 +34,9 @@ _SIZE_RE = re.compile(r"^(?P<w>\d{1,5})x(?P<h>\d{1,5})(?:\s|$)")
 _SAR_RE = re.compile(r"SAR (?P<num>\d+):(?P<den>\d+)")
 _RATE_RE = re.compile(r"^(?P<value>[\d.]+)(?P<k>k?) (?P<unit>fps|tbr)$")
 _ROTATION_RE = re.compile(r"display ?matrix: rotation of (?P<deg>-?[\d.]+) degrees", re.I)
+# Box types an MP4/MOV file starts with: a file that does not is no damaged MP4, whatever
+# its name says.
+_MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
 _TRUNCATION_MARKS = ("File ended prematurely", "partial file", "moov atom not found")
 
 
@@ -162,7 +165,7 @@ def _clockwise_quarter_turns(rotation_ccw: float) -> int:
 
 def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> InputRejectedError:
     log = "\n".join(result.stderr)
-    if "moov atom not found" in log:
+    if "moov atom not found" in log and (head is None or head[4:8] in _MP4_BOXES):
         reason = "the file is truncated or damaged (its MP4/MOV index, the moov atom, is missing)"
     elif head is not None and (sniffed := sniff_problem(head)):
         reason = sniffed

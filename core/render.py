@@ -54,12 +54,10 @@ class SnippetOutput:
     seconds: float
 
 
-def output_size(info: MediaInfo, requested_width: int, *, even: bool) -> tuple[int, int]:
+def output_size(info: MediaInfo, requested_width: int) -> tuple[int, int]:
     """Output size for a requested width (0 = the video's size), never upscaling."""
     width = info.width if requested_width <= 0 else min(requested_width, info.width)
     height = max(1, round(width * info.height / info.width))
-    if even:  # 4:2:0 JPEG wants even sizes
-        width, height = max(2, width - width % 2), max(2, height - height % 2)
     return width, height
 
 
@@ -104,7 +102,7 @@ def build_args(
     branches = timeline.split() if want_frames else None
     gif_in = branches[0] if branches is not None else timeline
 
-    gif_w, gif_h = output_size(info, settings.gif_width, even=False)
+    gif_w, gif_h = output_size(info, settings.gif_width)
     gif_frames = (
         gif_in.filter("setpts", f"PTS-{_timestamp(snippet.start)}/TB")
         .filter("fps", fps=settings.gif_fps, round="up", start_time=0)
@@ -119,7 +117,7 @@ def build_args(
     )
     outputs = [gif]
     if branches is not None:
-        frame_w, frame_h = output_size(info, settings.frame_width, even=True)
+        frame_w, frame_h = output_size(info, settings.frame_width)
         first = frame_indices(snippet.start, snippet.end, settings).start
         rate = settings.frame_rate
         stills = (

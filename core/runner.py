@@ -237,6 +237,8 @@ class _JobRun:
         return manifest
 
     def _finish(self, status: str) -> None:
+        with contextlib.suppress(OSError):  # scratch space, once no render uses it
+            (self.job_dir / WORK_DIR).rmdir()
         self.manifest.status = status
         path = self._save()
         self._progress(force=True)

@@ -315,10 +315,10 @@ def test_unknown_binary_is_rejected(tmp_path: Path) -> None:
         + ", ".join(ALLOWED_DEMUXERS)
         + ")"
     )
-    # Named .mp4, ffmpeg reads it as an MP4 and finds no index.
+    # Named .mp4, ffmpeg tries it as an MP4 and finds no index; it is still no damaged MP4.
     (tmp_path / "noise.mp4").write_bytes(noise)
     assert rejection(tmp_path / "noise.mp4").startswith(
-        "noise.mp4: the file is truncated or damaged"
+        "noise.mp4: it is not a video in a supported container"
     )
 
 

@@ -143,8 +143,8 @@ def _report(
             print(json.dumps(record, ensure_ascii=False), flush=True)
             continue
         line = _summary(item, event, manifest_path)
-        if view is not None:
-            view.print(line)
+        if view is not None and sys.stdout.isatty():
+            view.print(line)  # above the live bars, which share the terminal
         else:
             print(line, flush=True)
 

@@ -364,6 +364,8 @@ class _CloudJob:
     def fail(self, error: str, *, rejected: bool = False) -> Manifest:
         """Record the job as failed: a rejected input keeps no snippets (as locally); a
         cloud failure keeps the snippets already downloaded."""
+        if not error.startswith(f"{self.src.name}: "):
+            error = f"{self.src.name}: {error}"
         if self.manifest is None or rejected:
             manifest = Manifest.rejected(self.job_id, self.src.name, self.runner.settings, error)
             manifest.backend = BACKEND

@@ -61,6 +61,7 @@ class Follower:
         self.emit = emit
         self.polling = polling
         self._downloads = asyncio.Semaphore(downloads)
+        self._seen: dict[int, str] = {}  # snippet index → ETag of the record last read
         todo = [s for s in manifest.snippets if s.status != DONE]
         done_seconds = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
         self.tracker = ProgressTracker(
@@ -88,16 +89,23 @@ class Follower:
                 await asyncio.sleep(delay)
 
     async def _poll(self) -> bool:
-        keys = await asyncio.to_thread(self.store.record_keys, self.cloud_job)
-        wanted = {s.index: s for s in self.unsettled() if s.index in keys}
+        listing = await asyncio.to_thread(self.store.record_listing, self.cloud_job)
+        # A record already read and found not to count (an earlier run's failure, say) is
+        # read again only once it has been replaced.
+        wanted = {
+            s.index: s
+            for s in self.unsettled()
+            if s.index in listing and self._seen.get(s.index) != listing[s.index][1]
+        }
         if not wanted:
             return False
         records = await asyncio.gather(
-            *(asyncio.to_thread(self.store.record, keys[i]) for i in wanted)
+            *(asyncio.to_thread(self.store.record, listing[i][0]) for i in wanted)
         )
         changed = False
-        for record in records:
-            if record is None or not self._counts(record):
+        for index, record in zip(wanted, records, strict=True):
+            self._seen[index] = listing[index][1]
+            if record is None or record.index != index or not self._counts(record):
                 continue
             await self._settle(wanted[record.index], record)
             changed = True

@@ -58,17 +58,21 @@ class ResultsStore:
             manifest_key(manifest.job_id), manifest.to_json().encode("utf-8"), "application/json"
         )
 
-    def record_keys(self, job_id: str) -> dict[int, str]:
-        """Keys of the job's completion records, by snippet index."""
-        found: dict[int, str] = {}
+    def record_listing(self, job_id: str) -> dict[int, tuple[str, str]]:
+        """Key and ETag of the job's completion records, by snippet index."""
+        found: dict[int, tuple[str, str]] = {}
         paginator = self.s3.get_paginator("list_objects_v2")
         prefix = records_prefix(job_id)
         for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
             for item in page.get("Contents") or []:
                 stem = item["Key"][len(prefix) :].removesuffix(".json")
                 if stem.isdigit() and item["Key"].endswith(".json"):
-                    found[int(stem)] = item["Key"]
+                    found[int(stem)] = (item["Key"], str(item.get("ETag", "")))
         return found
+
+    def record_keys(self, job_id: str) -> dict[int, str]:
+        """Keys of the job's completion records, by snippet index."""
+        return {index: key for index, (key, _) in self.record_listing(job_id).items()}
 
     def record(self, key: str) -> SnippetResult | None:
         raw = self.get_bytes(key)

@@ -48,7 +48,8 @@ def test_big_video_goes_up_in_parts(aws_env, big_clip, tmp_path, s3, resources):
 
 
 def test_interrupted_upload_resumes_with_the_parts_already_sent(aws_env, big_clip, s3, resources):
-    bucket, key = resources.uploads_bucket, "uploads/resume-job/big.mp4"
+    # Outside uploads/: this test is about the transfer, not about processing.
+    bucket, key = resources.uploads_bucket, "transfer-test/big.mp4"
     stop = threading.Event()
     sent_parts = []
 

@@ -82,6 +82,7 @@ def test_keys_with_spaces_plus_and_unicode_arrive_url_encoded(aws_env, named_cli
     job_dir = tmp_path / "job"
     assert asyncio.run(make_runner().run_job(video, job_dir)).status == DONE
 
+    aws_env.wait_idle()
     cloud_job = json.loads((job_dir / STATE_NAME).read_text())["cloud_job"]
     key = f"{UPLOADS_PREFIX}{cloud_job}/{name}"
     s3.head_object(Bucket=aws_env.model.buckets["UploadsBucket"], Key=key)

@@ -65,6 +65,7 @@ def test_failed_snippet_gives_partial_then_retry_completes_it(
     assert not (job_dir / "gifs/00001.gif").exists()
 
     cloud_job = _cloud_job(job_dir)
+    aws_env.wait_idle()
     renders_before = len(_process_runs(aws_env, cloud_job))
     events: list = []
     second = asyncio.run(make_runner(events).run_job(video, job_dir))
@@ -76,6 +77,7 @@ def test_failed_snippet_gives_partial_then_retry_completes_it(
         Bucket=aws_env.model.buckets["UploadsBucket"], Key=control_key(cloud_job, RETRY, run)
     )
     # Only the failed snippet was rendered again and downloaded again.
+    aws_env.wait_idle()
     assert len(_process_runs(aws_env, cloud_job)) == renders_before + 1
     assert [e.index for e in events if isinstance(e, SnippetFinished)] == [1]
 

@@ -69,6 +69,10 @@ async def handle(event: Any, env: FunctionEnv, seconds_left: float) -> dict[str,
     except FrameFanError as exc:
         log.warning("%s failed: %s", label, exc)
         record = _record(task, FAILED, began, error=str(exc))
+    except OSError as exc:  # e.g. /tmp full: the snippet fails, the record says why
+        log.warning("%s failed: %s", label, exc)
+        error = f"snippet {index + 1}: cannot write its work files: {exc.strerror or exc}"
+        record = _record(task, FAILED, began, error=error)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     store.put_record(task.job_id, record)

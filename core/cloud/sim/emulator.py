@@ -268,9 +268,11 @@ class CloudSim:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
                 return
             invocation = self._invoke(function, event)
+            if self._stop.is_set():
+                return  # shutting down: the queue goes with the server
             if invocation.ok:
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-            elif not self._stop.is_set():
+            else:
                 sqs.change_message_visibility(
                     QueueUrl=url,
                     ReceiptHandle=message["ReceiptHandle"],

@@ -65,7 +65,6 @@ log = logging.getLogger(__name__)
 
 BACKEND = "lambda"
 STATE_NAME = ".cloud.json"  # in the job folder: which cloud job and run it follows
-_UPLOAD_EVENT_INTERVAL = 0.25
 
 
 @dataclass
@@ -76,7 +75,8 @@ class LambdaRunner:
     on_event: EventCallback | None = None
     polling: Polling = field(default_factory=Polling)
     uploads: int = 2  # videos uploaded at once
-    part_size: int | None = None
+    upload_threads: int = 4  # parts of one video sent at once
+    part_size: int | None = None  # default: from the file size (upload.part_size_for)
 
     def __post_init__(self) -> None:
         self._upload_slots = asyncio.Semaphore(max(1, self.uploads))
@@ -144,7 +144,6 @@ class _CloudJob:
         self.cloud_job = ""
         self.run_id = ""
         self.session: CloudSession | None = None
-        self.started_remote = False
 
     async def run(self) -> Manifest:
         runner = self.runner
@@ -232,23 +231,19 @@ class _CloudJob:
     async def _upload(self) -> str:
         runner, session = self.runner, self._session()
         assert self.src.local_path is not None
-        self.run_id = new_run_id()
+        # A resumed multipart upload keeps the metadata it was created with: keep its run id.
+        self.run_id = self._state().get("run") or new_run_id()
+        self._save_state(run=self.run_id, etag=None, cancelled=False)
         key = upload_key(self.cloud_job, self.src.name)
         loop = asyncio.get_running_loop()
         stop = threading.Event()
-        last = [0.0]
 
-        def on_progress(sent: int, total: int) -> None:
-            now = loop.time()
-            if sent < total and now - last[0] < _UPLOAD_EVENT_INTERVAL:
-                return
-            last[0] = now
-            event = UploadProgress(self.job_id, sent, total)
-            loop.call_soon_threadsafe(runner._emit, event)
+        def on_progress(sent: int, total: int) -> None:  # once per part (8 MiB or more)
+            loop.call_soon_threadsafe(runner._emit, UploadProgress(self.job_id, sent, total))
 
         async with runner._upload_slots:
-            try:
-                result = await asyncio.to_thread(
+            work = asyncio.ensure_future(
+                asyncio.to_thread(
                     upload_file,
                     session.s3,
                     session.resources.uploads_bucket,
@@ -258,15 +253,22 @@ class _CloudJob:
                     on_progress=on_progress,
                     stop=stop,
                     part_size=runner.part_size,
+                    threads=runner.upload_threads,
                 )
+            )
+            try:
+                result = await asyncio.shield(work)
             except asyncio.CancelledError:
-                stop.set()
+                stop.set()  # the parts under way finish; the upload stays resumable
+                await asyncio.wait({work})
+                if not work.cancelled() and work.exception() is None:
+                    # Finished all the same: remember it, so the cancel reaches the cloud.
+                    self._save_state(etag=work.result().etag)
                 raise
             except UploadStopped:
                 raise asyncio.CancelledError() from None
             except Exception as exc:
                 raise explain(exc, f"uploading {self.src.name}", runner.target.profile) from None
-        self.started_remote = True
         self._save_state(etag=result.etag, run=self.run_id, cancelled=False)
         return result.etag
 

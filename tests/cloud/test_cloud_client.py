@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import threading
 
 import botocore.exceptions
@@ -16,6 +17,7 @@ from core.cloud.metadata import from_metadata, to_metadata
 from core.cloud.runner import STATE_NAME
 from core.cloud.stack import CloudTarget, check_connection
 from core.cloud.upload import MIB, UploadStopped, part_size_for, upload_file
+from core.events import UploadProgress
 from core.manifest import DONE
 
 from .. import media
@@ -161,3 +163,54 @@ def test_aws_errors_say_what_to_do(error, expected):
     assert message.startswith("reading results: ")
     assert expected in message
     assert isinstance(explain(error, "x"), CloudError)
+
+
+def test_connection_check_names_missing_outputs(aws_env):
+    aws_env.client("cloudformation").create_stack(
+        StackName="not-framefan",
+        TemplateBody=json.dumps(
+            {
+                "Resources": {
+                    "Marker": {
+                        "Type": "AWS::SSM::Parameter",
+                        "Properties": {"Name": "/other/stack", "Type": "String", "Value": "x"},
+                    }
+                },
+                "Outputs": {"UploadsBucketName": {"Value": "somewhere"}},
+            }
+        ),
+    )
+    report = check_connection(CloudTarget("not-framefan"))
+    assert not report.ok
+    assert "has no output ResultsBucketName, EventBusName" in report.summary
+    assert "deploy infra/template.yaml again" in report.summary
+
+
+def test_upload_cancelled_half_way_resumes_under_the_same_run(aws_env, big_clip, tmp_path, s3):
+    video = tmp_path / "big copy.mp4"
+    shutil.copyfile(big_clip, video)  # a new input: a cloud job of its own
+    job_dir = tmp_path / "resumed-job"
+    events: list = []
+
+    async def cancel_during_upload() -> None:
+        runner = make_runner(events, part_size=PART, upload_threads=1)
+        task = asyncio.ensure_future(runner.run_job(video, job_dir))
+        async with asyncio.timeout(60):
+            while not any(isinstance(e, UploadProgress) and e.sent for e in events):
+                await asyncio.sleep(0.01)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_during_upload())
+    state = json.loads((job_dir / STATE_NAME).read_text())
+    assert state["etag"] is None and state["run"]
+    uploads = aws_env.model.buckets["UploadsBucket"]
+    key = upload_key(state["cloud_job"], video.name)
+    assert s3.list_multipart_uploads(Bucket=uploads, Prefix=key).get("Uploads")
+
+    manifest = asyncio.run(make_runner(part_size=PART).run_job(video, job_dir))
+    assert manifest.status == DONE, manifest.error
+    head = s3.head_object(Bucket=uploads, Key=key)
+    assert from_metadata(head["Metadata"])[1] == state["run"]
+    assert json.loads((job_dir / STATE_NAME).read_text())["run"] == state["run"]

@@ -25,7 +25,7 @@ import botocore.exceptions
 from ...errors import FrameFanError
 from ...input_safety import as_source, has_video_extension
 from ...render import SnippetOutput, render_snippet
-from ..keys import CANCEL, control_key, parse_upload_key, result_key
+from ..keys import CANCEL, control_key, parse_upload_key, record_key, result_key
 from ..records import CANCELLED, DONE, FAILED, SnippetResult
 from ..store import ResultsStore, is_missing
 from ..tasks import SnippetTask, TaskError
@@ -58,7 +58,7 @@ async def handle(event: Any, env: FunctionEnv, seconds_left: float) -> dict[str,
         log.info("%s: skipped, the run was cancelled", label)
         store.put_record(task.job_id, _record(task, CANCELLED, began))
         return {"status": CANCELLED}
-    previous = store.record(result_key(task.job_id, f"snippets/{index:05d}.json"))
+    previous = store.record(record_key(task.job_id, index))
     if previous and previous.status == DONE and previous.fingerprint == task.fingerprint:
         log.info("%s: already done, nothing to do", label)
         return {"status": DONE, "skipped": True}

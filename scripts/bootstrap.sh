@@ -48,6 +48,8 @@ fi
 
 extra_packages=()
 "$python" -c 'import ensurepip, venv' 2>/dev/null || extra_packages+=("python3-venv")
+# `sam build` runs make for the Lambda artifacts (infra/*/Makefile).
+case ",$extras," in *,test,*) command -v make >/dev/null 2>&1 || extra_packages+=("make") ;; esac
 install_debian_packages "${extra_packages[@]}"
 
 if [ ! -x "$venv/bin/python" ]; then
@@ -65,3 +67,18 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -e "$spec"
     echo "$want" > "$stamp"
 fi
+
+# The AWS SAM CLI pins versions of click, boto3 and others that clash with the dev tools, so
+# it lives in a venv of its own inside the main one ($venv/sam/bin/sam), for the build test.
+case ",$extras," in
+*,test,*)
+    sam_venv="$venv/sam"
+    sam_want="aws-sam-cli>=1.120"
+    if [ ! -x "$sam_venv/bin/sam" ] || [ "$(cat "$sam_venv/.framefan-installed" 2>/dev/null)" != "$sam_want" ]; then
+        say "installing the AWS SAM CLI into $sam_venv"
+        "$python" -m venv "$sam_venv"
+        "$sam_venv/bin/python" -m pip install --quiet --disable-pip-version-check "$sam_want"
+        echo "$sam_want" > "$sam_venv/.framefan-installed"
+    fi
+    ;;
+esac

@@ -35,7 +35,16 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--out", type=Path, default=Path("framefan-out"), help="output folder (%(default)s)"
     )
-    parser.add_argument("--backend", choices=["local"], default="local", help="where to render")
+    parser.add_argument(
+        "--backend",
+        choices=["local", "lambda"],
+        default="local",
+        help="where to render: this machine, or AWS Lambda (needs --stack)",
+    )
+    cloud = parser.add_argument_group("AWS Lambda backend")
+    cloud.add_argument("--stack", help="name of the deployed FrameFan stack")
+    cloud.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    cloud.add_argument("--region", help="AWS region of the stack (default: the profile's)")
     parser.add_argument(
         "--workers",
         type=int,
@@ -87,6 +96,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc))
     if args.workers < 1:
         parser.error("--workers must be at least 1")
+    if args.backend == "lambda" and not args.stack:
+        parser.error("--backend lambda needs --stack NAME (the deployed stack)")
     try:
         find_ffmpeg()
     except FrameFanError as exc:
@@ -110,7 +121,7 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
     def inputs_for(job_dir: Path) -> list[str]:
         return [p for p in inputs if runner_dirs.get(p) == job_dir]
 
-    runner = LocalRunner(settings, workers=args.workers, on_event=on_event)
+    runner = _runner(args, settings, on_event)
     runner_dirs = {p: job_dir_for(out_root, p) for p in inputs}
     main_task = asyncio.current_task()
     loop = asyncio.get_running_loop()
@@ -126,6 +137,16 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 130
     return EXIT_OK if all(o.manifest.status == DONE for o in outcomes) else EXIT_FAILED
+
+
+def _runner(args: argparse.Namespace, settings: Settings, on_event: Any) -> Any:
+    if args.backend == "lambda":
+        from ..cloud.runner import LambdaRunner
+        from ..cloud.stack import CloudTarget
+
+        target = CloudTarget(args.stack, args.profile, args.region)
+        return LambdaRunner(settings, target, on_event=on_event)
+    return LocalRunner(settings, workers=args.workers, on_event=on_event)
 
 
 def _report(

@@ -12,7 +12,7 @@ from rich.progress import (
     TextColumn,
 )
 
-from ..events import JobEvent, JobFinished, JobProgress, JobStarted
+from ..events import JobEvent, JobFinished, JobProgress, JobStarted, UploadProgress
 from ..timefmt import format_clock
 
 
@@ -59,5 +59,8 @@ class ProgressView:
                 snippets=f"{event.done}/{event.total} snippets{failed}",
                 eta=f"ETA {format_clock(event.eta)}" if event.eta is not None else "",
             )
+        elif isinstance(event, UploadProgress) and event.job_id in self._tasks:
+            share = event.sent / event.total if event.total else 1.0
+            self._progress.update(self._tasks[event.job_id], snippets=f"uploading {share:.0%}")
         elif isinstance(event, JobFinished) and event.job_id in self._tasks:
             self._progress.remove_task(self._tasks.pop(event.job_id))

@@ -1,0 +1,82 @@
+"""``framefan cloud-sim``: the deployed stack, offline (see core.cloud.sim)."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "cloud-sim",
+        help="run an offline stand-in for the AWS stack (moto server + the real functions)",
+        description=(
+            "Serve the stack of infra/template.yaml offline: moto in server mode on 127.0.0.1 "
+            "and the real Lambda handlers, invoked for each S3 upload and snippet event. "
+            "Prints one READY line, then serves until interrupted."
+        ),
+    )
+    parser.add_argument("--port", type=int, default=0, help="port for AWS_ENDPOINT_URL (free one)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="function invocations run at once (%(default)s)"
+    )
+    parser.add_argument("--stack", default="framefan-sim", help="stack name (%(default)s)")
+    parser.add_argument("--template", type=Path, default=None, help="SAM template to emulate")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if not 0 <= args.port <= 65535:
+        parser.error("--port must be between 0 and 65535")
+    try:
+        from ..cloud.sim.emulator import CloudSim, Invocation
+        from ..cloud.sim.template import default_template
+    except ImportError as exc:
+        print(
+            f"framefan: cloud-sim needs the emulator's packages ({exc.name} is missing): "
+            "pip install 'framefan[sim]'",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    template = args.template or default_template()
+    if not template.is_file():
+        print(f"framefan: {template}: template not found (use --template)", file=sys.stderr)
+        return EXIT_FAILED
+
+    def report(invocation: Invocation) -> None:
+        state = "ok" if invocation.ok else "FAILED"
+        print(f"{invocation.function} {state} in {invocation.seconds:.1f} s", file=sys.stderr)
+        if not invocation.ok:
+            tail = invocation.output.strip().splitlines()[-5:]
+            print("  " + "\n  ".join(tail), file=sys.stderr)
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    sim = CloudSim(
+        template, stack=args.stack, port=args.port, workers=args.workers, on_invocation=report
+    )
+    try:
+        sim.start()
+    except OSError as exc:
+        print(f"framefan: cloud-sim could not start: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except ValueError as exc:
+        print(f"framefan: {template}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        print(sim.ready_line(), flush=True)
+        while not stop.wait(0.5):
+            pass
+    finally:
+        sim.stop()
+    print("framefan: cloud-sim stopped", file=sys.stderr)
+    return EXIT_OK

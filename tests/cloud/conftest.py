@@ -1,0 +1,93 @@
+"""Fixtures for the cloud path: one emulator per session (moto server + the real handlers),
+AWS settings pointing clients at it, and small generated videos."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from core.cloud.follow import Polling
+from core.cloud.runner import LambdaRunner
+from core.cloud.sim.emulator import CloudSim
+from core.cloud.sim.template import default_template
+from core.cloud.stack import CloudTarget, StackResources, connect
+from core.settings import Settings
+
+from .. import media
+
+STACK = "framefan-test"
+SETTINGS = Settings(snippet_seconds=2, gif_fps=5, gif_width=64, frame_width=80)
+FAST_POLLING = Polling(first=0.2, longest=1.0, stall=120)
+
+
+@pytest.fixture(scope="session")
+def sim_session() -> Iterator[CloudSim]:
+    sim = CloudSim(default_template(), stack=STACK, workers=2, retry_delay=1)
+    sim.start()
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+@pytest.fixture
+def sim(sim_session: CloudSim) -> Iterator[CloudSim]:
+    """The emulator, left idle (no invocation running) and without overrides after the test."""
+    yield sim_session
+    try:
+        sim_session.wait_idle(timeout=120)
+    finally:
+        sim_session.env_overrides.clear()
+
+
+@pytest.fixture
+def aws_env(sim: CloudSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CloudSim:
+    """Environment of a desktop user whose AWS endpoint is the emulator."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sim.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "editor")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "editor-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return sim
+
+
+@pytest.fixture
+def resources(aws_env: CloudSim) -> StackResources:
+    return connect(CloudTarget(STACK)).resources
+
+
+@pytest.fixture
+def s3(aws_env: CloudSim):
+    return aws_env.client("s3")
+
+
+def make_runner(events: list | None = None, **changes) -> LambdaRunner:
+    options = {"polling": FAST_POLLING, **changes}
+    settings = options.pop("settings", SETTINGS)
+    sink = events.append if events is not None else None
+    return LambdaRunner(settings, CloudTarget(STACK), on_event=sink, **options)
+
+
+@pytest.fixture(scope="session")
+def clip5(make_video) -> Path:
+    """5 s, 160×120: three 2 s snippets (the last one 1 s long)."""
+    return make_video(media.Spec("cloud-5s.mp4", "testsrc=d=5:s=160x120:r=25"))
+
+
+@pytest.fixture
+def named_clip(clip5: Path, tmp_path: Path):
+    """A copy of the 5 s clip under a given file name."""
+
+    def copy(name: str) -> Path:
+        folder = tmp_path / f"in-{len(list(tmp_path.glob('in-*')))}"
+        folder.mkdir()
+        target = folder / name
+        shutil.copyfile(clip5, target)
+        return target
+
+    return copy

@@ -1,0 +1,100 @@
+"""`framefan cloud-sim` as a user runs it: a READY line, `framefan process --backend lambda`
+against it, and a clean stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import psutil
+import pytest
+
+from core.cli import main
+
+READY = re.compile(r"^READY AWS_ENDPOINT_URL=(http://127\.0\.0\.1:(\d+)) STACK=(\S+)$")
+
+
+def _framefan() -> list[str]:
+    return [str(Path(sys.executable).parent / "framefan")]
+
+
+def test_cloud_sim_serves_the_cli_and_stops_on_interrupt(clip5, tmp_path):
+    sim = subprocess.Popen(
+        [*_framefan(), "cloud-sim", "--workers", "2", "--stack", "cli-stack"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready: list[str] = []
+        reader = threading.Thread(target=lambda: ready.append(sim.stdout.readline()), daemon=True)
+        reader.start()
+        reader.join(60)
+        assert ready and READY.match(ready[0].rstrip("\n")), ready
+        endpoint, _, stack = READY.match(ready[0].rstrip("\n")).groups()
+        assert stack == "cli-stack"
+
+        env = {
+            **os.environ,
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "editor",
+            "AWS_SECRET_ACCESS_KEY": "editor",
+            "AWS_REGION": "us-east-1",
+            "AWS_CONFIG_FILE": str(tmp_path / "none"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+        }
+        env.pop("AWS_DEFAULT_REGION", None)
+        env.pop("AWS_PROFILE", None)
+        out = tmp_path / "out"
+        done = subprocess.run(
+            [*_framefan(), "process", "--backend", "lambda", "--stack", "cli-stack", "--json",
+             "--snippet-seconds", "2", "--out", str(out), str(clip5)],
+            env=env, capture_output=True, text=True, timeout=180,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        record = json.loads(done.stdout)
+        assert record["status"] == "done" and record["error"] is None
+        job = Path(record["manifest"]).parent
+        assert sorted(p.name for p in (job / "gifs").iterdir()) == [
+            "00000.gif", "00001.gif", "00002.gif"
+        ]  # fmt: skip
+        assert len(list((job / "frames").iterdir())) == 5
+
+        children = psutil.Process(sim.pid).children(recursive=True)
+        sim.send_signal(signal.SIGINT)
+        assert sim.wait(30) == 0
+        assert "cloud-sim stopped" in sim.stderr.read()
+        assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+    finally:
+        if sim.poll() is None:
+            sim.kill()
+            sim.wait()
+        sim.stdout.close()
+        sim.stderr.close()
+
+
+def test_cloud_sim_without_its_packages_says_how_to_get_them(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "core.cloud.sim.emulator", None)
+    assert main(["cloud-sim"]) == 1
+    err = capsys.readouterr().err
+    assert "pip install 'framefan[sim]'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["process", "--backend", "lambda", "x.mp4"], "--backend lambda needs --stack"),
+        (["cloud-sim", "--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_usage_errors(argv, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -1,0 +1,179 @@
+"""infra/template.yaml: cfn-lint clean, and hardened as the deployment needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.cloud.sim.template import default_template, load_template, read_stack
+from core.cloud.stack import REQUIRED_OUTPUTS
+from core.cloud.tasks import DETAIL_TYPE, EVENT_SOURCE
+
+TEMPLATE = default_template()
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+def _resources(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {k: r for k, r in template["Resources"].items() if r["Type"] == kind}
+
+
+def test_cfn_lint_reports_nothing():
+    lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run(
+        [str(lint), "--format", "parseable", str(TEMPLATE)], capture_output=True, text=True
+    )
+    assert result.returncode == 0 and not result.stdout.strip(), result.stdout + result.stderr
+
+
+def test_buckets_are_private_encrypted_tls_only_and_expire(template):
+    buckets = _resources(template, "AWS::S3::Bucket")
+    assert set(buckets) == {"UploadsBucket", "ResultsBucket"}
+    policies = {
+        r["Properties"]["Bucket"]["Ref"]: r["Properties"]["PolicyDocument"]
+        for r in _resources(template, "AWS::S3::BucketPolicy").values()
+    }
+    for name, bucket in buckets.items():
+        props = bucket["Properties"]
+        assert props["PublicAccessBlockConfiguration"] == {
+            "BlockPublicAcls": True,
+            "BlockPublicPolicy": True,
+            "IgnorePublicAcls": True,
+            "RestrictPublicBuckets": True,
+        }
+        assert props["OwnershipControls"]["Rules"][0]["ObjectOwnership"] == "BucketOwnerEnforced"
+        sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+        assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+        deny = [s for s in policies[name]["Statement"] if s["Effect"] == "Deny"]
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in deny)
+        rules = props["LifecycleConfiguration"]["Rules"]
+        aborts = [r for r in rules if isinstance(r, dict) and "AbortIncompleteMultipartUpload" in r]
+        assert aborts[0]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+    uploads = buckets["UploadsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert {"Ref": "UploadRetentionDays"} in [r.get("ExpirationInDays") for r in uploads]
+    results = buckets["ResultsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    expire = next(r["Fn::If"] for r in results if "Fn::If" in r)
+    assert expire[0] == "ExpireResults" and expire[1]["ExpirationInDays"] == {
+        "Ref": "ResultRetentionDays"
+    }
+    assert template["Parameters"]["ResultRetentionDays"]["Default"] == 0  # off by default
+
+
+def test_functions_are_triggered_as_designed(template):
+    functions = _resources(template, "AWS::Serverless::Function")
+    snippets, process = functions["SnippetsFunction"], functions["ProcessFunction"]
+    (s3_event,) = snippets["Properties"]["Events"].values()
+    assert s3_event["Type"] == "S3"
+    assert s3_event["Properties"]["Bucket"] == {"Ref": "UploadsBucket"}
+    assert s3_event["Properties"]["Events"] == "s3:ObjectCreated:*"
+    assert s3_event["Properties"]["Filter"]["S3Key"]["Rules"] == [
+        {"Name": "prefix", "Value": "uploads/"}
+    ]
+    (rule,) = process["Properties"]["Events"].values()
+    assert rule["Type"] == "EventBridgeRule"
+    rule_props = rule["Properties"]
+    assert rule_props["EventBusName"] == {"Ref": "SnippetBus"}  # a dedicated bus
+    assert rule_props["Pattern"] == {"source": [EVENT_SOURCE], "detail-type": [DETAIL_TYPE]}
+    assert rule_props["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert "MaximumEventAgeInSeconds" in rule_props["RetryPolicy"]
+    assert rule_props["DeadLetterConfig"]["Arn"] == {
+        "Fn::GetAtt": ["UndeliveredEventsQueue", "Arn"]
+    }
+    for function in (snippets, process):
+        invoke = function["Properties"]["EventInvokeConfig"]
+        assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(invoke)
+        assert invoke["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    props = process["Properties"]
+    assert props["ReservedConcurrentExecutions"] == {"Ref": "ProcessConcurrency"}
+    assert {"MemorySize", "Timeout", "EphemeralStorage"} <= set(props)
+    runtime = template["Globals"]["Function"]["Runtime"]
+    assert runtime.startswith("python3.") and int(runtime.split(".")[1]) >= 12
+
+
+def _statements(template: dict[str, Any]):
+    for logical, resource in template["Resources"].items():
+        props = resource.get("Properties") or {}
+        documents = [props.get("PolicyDocument")]
+        documents += [p for p in props.get("Policies") or [] if isinstance(p, dict)]
+        for document in documents:
+            for statement in (document or {}).get("Statement") or []:
+                yield logical, statement
+
+
+def _text(value: Any) -> str:
+    return repr(value)
+
+
+def test_policies_are_least_privilege(template):
+    for logical, statement in _statements(template):
+        if statement.get("Effect") != "Allow":
+            continue
+        resources = statement["Resource"]
+        for resource in resources if isinstance(resources, list) else [resources]:
+            assert resource != "*", f"{logical}: a statement allows every resource"
+        actions = statement["Action"]
+        assert "*" not in _text(actions), f"{logical}: wildcard action"
+    for name in ("SnippetsFunction", "ProcessFunction"):
+        function = template["Resources"][name]["Properties"]
+        for statement in function["Policies"][1]["Statement"]:
+            if "framefan-uploads" in _text(statement["Resource"]):
+                actions = statement["Action"]
+                assert set(actions if isinstance(actions, list) else [actions]) <= {
+                    "s3:GetObject",
+                    "s3:ListBucket",
+                }, f"{name} may only read uploads"
+    snippets = template["Resources"]["SnippetsFunction"]["Properties"]["Policies"][1]
+    put_events = [s for s in snippets["Statement"] if s["Action"] == "events:PutEvents"]
+    assert put_events[0]["Resource"] == {"Fn::GetAtt": ["SnippetBus", "Arn"]}
+    editor = template["Resources"]["EditorPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    allowed = {
+        a for s in editor for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    }
+    assert allowed == {
+        "s3:PutObject",
+        "s3:AbortMultipartUpload",
+        "s3:ListMultipartUploadParts",
+        "s3:ListBucketMultipartUploads",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "cloudformation:DescribeStacks",
+    }
+    put = next(s for s in editor if "s3:PutObject" in s["Action"])
+    assert _text(put["Resource"]).endswith("/uploads/*'}")
+    read = next(s for s in editor if s["Action"] == "s3:GetObject")
+    assert "ResultsBucket" in _text(read["Resource"]) and "/results/*" in _text(read["Resource"])
+
+
+def test_every_parameter_has_a_default_and_the_outputs_are_there(template):
+    assert all("Default" in p for p in template["Parameters"].values())
+    outputs = set(template["Outputs"])
+    assert set(REQUIRED_OUTPUTS) | {"EditorPolicyArn"} <= outputs
+
+
+def test_the_emulator_reads_names_patterns_and_environment_from_it():
+    stack_id = (
+        "arn:aws:cloudformation:us-east-1:123456789012:stack/s/0f0e0d0c-aaaa-bbbb-cccc-1234567890ab"
+    )
+    model = read_stack(TEMPLATE, "s", stack_id)
+    assert model.buckets == {
+        "UploadsBucket": "framefan-uploads-0f0e0d0c-aaaa-bbbb-cccc-1234567890ab",
+        "ResultsBucket": "framefan-results-0f0e0d0c-aaaa-bbbb-cccc-1234567890ab",
+    }
+    assert model.buses == {"SnippetBus": "s-snippets"}
+    process = model.functions["ProcessFunction"]
+    assert process.handler == "core.cloud.functions.process.handler"
+    assert process.environment["UPLOADS_BUCKET"] == model.buckets["UploadsBucket"]
+    assert process.environment["RESULTS_BUCKET"] == model.buckets["ResultsBucket"]
+    assert process.rule_triggers[0].pattern["source"] == [EVENT_SOURCE]
+    assert process.retries == 2 and process.failure_queue == "FailedInvocationsQueue"
+    snippets = model.functions["SnippetsFunction"]
+    assert snippets.environment["EVENT_BUS_NAME"] == "s-snippets"
+    assert snippets.s3_triggers[0].prefix == "uploads/"
+    assert model.outputs["EventBusName"] == "s-snippets"

@@ -28,7 +28,7 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--stack", default="framefan-sim", help="stack name (%(default)s)")
     parser.add_argument("--template", type=Path, default=None, help="SAM template to emulate")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, command_parser=parser)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

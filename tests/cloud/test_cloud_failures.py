@@ -47,10 +47,10 @@ def test_failed_snippet_gives_partial_then_retry_completes_it(
     # The render of snippet 1 (which starts at 2 s) fails once, as a full /tmp would.
     flag = tmp_path / "fail-once"
     flag.touch()
+    # The render's filter graph moves the GIF's clock to the snippet's start: "PTS-2/TB".
     body = (
-        f'if [ -e "{flag}" ]; then prev=""; for a in "$@"; do '
-        f'if [ "$prev" = "-ss" ] && [ "$a" = "2" ]; then rm -f "{flag}"; '
-        'echo "No space left on device" >&2; exit 1; fi; prev="$a"; done; fi'
+        f'if [ -e "{flag}" ]; then for a in "$@"; do case "$a" in *"PTS-2/TB"*) '
+        f'rm -f "{flag}"; echo "No space left on device" >&2; exit 1;; esac; done; fi'
     )
     aws_env.env_overrides["ProcessFunction"] = {"FRAMEFAN_FFMPEG": _wrapper(tmp_path, ffmpeg, body)}
     video, job_dir = named_clip("flaky.mp4"), tmp_path / "job"

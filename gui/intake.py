@@ -27,7 +27,9 @@ class Intake:
             more = "…" if len(self.duplicates) > 2 else ""
             parts.append(f"already in the queue: {names}{more}")
         if self.scan.skipped:
-            parts.append(f"skipped {_count(len(self.scan.skipped), 'file')} that are not videos")
+            n = len(self.scan.skipped)
+            what = "file that is not a video" if n == 1 else "files that are not videos"
+            parts.append(f"skipped {n} {what}")
         if self.scan.missing:
             parts.append(f"not found: {', '.join(p.name for p in self.scan.missing[:2])}")
         if self.scan.truncated:

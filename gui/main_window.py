@@ -41,8 +41,9 @@ from .preview.image_cache import ImageCache
 from .preview.panel import PreviewPanel
 from .preview.shortcuts import ShortcutSheet
 from .preview.timeline_model import TimelineModel
-from .queue.delegate import QueueDelegate
-from .queue.entry import FINISHED, PAUSED, QUEUED, QueueEntry, load_queue, save_queue
+from .queue.delegate import QueueDelegate, queue_summary
+from .queue.entry import FINISHED, PAUSED, QUEUED, QueueEntry
+from .queue.keeper import QueueKeeper
 from .queue.model import ENTRY_ROLE, QueueModel
 from .queue.scheduler import JobScheduler
 from .queue.view import QueueView, dropped_paths
@@ -80,6 +81,7 @@ class MainWindow(QMainWindow):
             self.model, lambda: self.settings, self._io, min_free=min_free, parent=self
         )
         self.delegate = QueueDelegate(self.cache, self.scheduler.can_pause, self)
+        self.keeper = QueueKeeper(self.model, dirs.queue_file, self._io)
         self.queue_view = QueueView(self.model, self.delegate)
         self.preview = PreviewPanel(self.cache)
         self.message_bar = MessageBar()
@@ -150,7 +152,6 @@ class MainWindow(QMainWindow):
         sched.jobFinished.connect(self._on_job_finished)
         sched.problemFound.connect(self.show_problem)
         sched.queueFinished.connect(self.notifier.queue_finished)
-        self.model.structureChanged.connect(self._save_queue)
         self.model.structureChanged.connect(self._update_queue_status)
         self.model.dataChanged.connect(lambda *_: self._update_actions())
         self.delegate.actionTriggered.connect(self.run_row_action)
@@ -381,24 +382,7 @@ class MainWindow(QMainWindow):
         self._update_queue_status()
 
     def _update_queue_status(self) -> None:
-        counts: dict[str, int] = {}
-        for entry in self.model:
-            counts[entry.status] = counts.get(entry.status, 0) + 1
-        parts = [
-            f"{counts[s]} {label}"
-            for s, label in (
-                ("running", "running"),
-                (PAUSED, "paused"),
-                (QUEUED, "waiting"),
-                (DONE, "done"),
-                ("failed", "failed"),
-                ("partial", "partly done"),
-            )
-            if counts.get(s)
-        ]
-        if self.scheduler.held:
-            parts.insert(0, "Queue paused")
-        self.queue_status.setText("  ·  ".join(parts) or "Queue empty")
+        self.queue_status.setText(queue_summary(self.model, self.scheduler.held))
 
     def show_problem(self, problem: Problem) -> None:
         fix = (
@@ -442,11 +426,11 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.dirs.logs)))
 
     def _about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About FrameFan",
-            f"<b>FrameFan {__version__}</b><p>Snippet GIFs and per-second stills for video editors.</p><p>Logs: {self.dirs.logs}</p>",
+        text = (
+            f"<b>FrameFan {__version__}</b><p>Snippet GIFs and per-second stills for video "
+            f"editors.</p><p>Logs: {self.dirs.logs}</p>"
         )
+        QMessageBox.about(self, "About FrameFan", text)
 
     # -- persistence ----------------------------------------------------------------------
 
@@ -457,37 +441,20 @@ class MainWindow(QMainWindow):
         splitter = self.ui_state.bytes_value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
-        entries = load_queue(self.dirs.queue_file)
-        if not entries:
-            self._update_actions()
-            return
-        self.model.add(entries)
+        entries = self.keeper.restore()
         waiting = sum(1 for e in entries if e.status == QUEUED)
         if waiting:
             self.scheduler.set_held(True)
+            jobs, verb = ("jobs", "are") if waiting > 1 else ("job", "is")
             self.message_bar.show_message(
-                f"{waiting} unfinished job{'s' if waiting > 1 else ''} from last time "
-                f"{'are' if waiting > 1 else 'is'} waiting; finished snippets are kept.",
+                f"{waiting} unfinished {jobs} from last time {verb} waiting; "
+                "finished snippets are kept.",
                 INFO,
                 [("Start queue", self._try_again)],
             )
         self._update_actions()
-        self.spawn(self._refresh_from_manifests(entries))
-
-    async def _refresh_from_manifests(self, entries: list[QueueEntry]) -> None:
-        for entry in entries:
-            if entry.manifest_path is None:
-                continue
-            with contextlib.suppress(FrameFanError):
-                manifest = await self._in_io(Manifest.load, entry.manifest_path)
-                entry.update_from_manifest(manifest)
-                self.model.touch(entry.id)
-        self._update_queue_status()
-
-    def _save_queue(self) -> None:
-        snapshot = [entry.to_json() for entry in self.model]
-        future = self._io.submit(save_queue, self.dirs.queue_file, snapshot)
-        future.add_done_callback(_log_failure)
+        if entries:
+            self.spawn(self.keeper.refresh(entries))
 
     # -- closing --------------------------------------------------------------------------
 
@@ -513,8 +480,7 @@ class MainWindow(QMainWindow):
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
-        snapshot = [entry.to_json() for entry in self.model]
-        await self._in_io(save_queue, self.dirs.queue_file, snapshot)
+        await asyncio.wrap_future(self.keeper.save())
         self._io.shutdown(wait=True)
         self.cache.shutdown()
         self.preview.shutdown()
@@ -522,8 +488,3 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.close()
         self.closed.emit()
-
-
-def _log_failure(future) -> None:
-    if future.exception() is not None:
-        log.error("cannot save the queue: %s", future.exception())

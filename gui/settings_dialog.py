@@ -131,7 +131,7 @@ class SettingsDialog(QDialog):
         try:
             self.values()
         except SettingsError as exc:
-            self.error.setText(str(exc).capitalize())
+            self.error.setText(_readable(str(exc)))
             self._ok.setEnabled(False)
         else:
             self.error.setText("")
@@ -164,6 +164,14 @@ class _PathEdit(QWidget):
             chosen, _ = QFileDialog.getOpenFileName(self, "ffmpeg program", start)
         if chosen:
             self.line.setText(chosen)
+
+
+def _readable(message: str) -> str:
+    """A settings error as the dialog names things ("Frame width", not "frame_width")."""
+    for name, spec in FIELDS.items():
+        if message.startswith(name):
+            return spec.label + message[len(name) :]
+    return message[:1].upper() + message[1:]
 
 
 def _form(box: QGroupBox) -> QFormLayout:

@@ -149,7 +149,8 @@ class PreviewPanel(QWidget):
         else:
             self.frame_view.set_image(None, _not_rendered(model, snippet))
         start, end = model.starts[snippet], model.snippet_end(snippet)
-        caption = f"Snippet {snippet + 1} of {model.snippet_count} · {format_clock(start)}–{format_clock(end)}"
+        span = f"{format_clock(start)}–{format_clock(end)}"
+        caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
         self.gif_view.set_gif(model.gif_path(snippet), caption, _not_rendered(model, snippet))
         self._update_clock()
         self._update_details()

@@ -3,6 +3,8 @@ ETA, and the row's action buttons (which it also hit-tests)."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -320,3 +322,13 @@ def _progress_text(entry: QueueEntry) -> str:
     if entry.status == RUNNING and entry.eta is not None:
         parts.append(f"{format_clock(entry.eta)} left")
     return " · ".join(parts)
+
+
+def queue_summary(entries: Iterable[QueueEntry], held: bool) -> str:
+    """The status bar's one-line account of the queue."""
+    counts = Counter(entry.status for entry in entries)
+    order = (RUNNING, PAUSED, QUEUED, DONE, PARTIAL, FAILED, CANCELLED)
+    parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in order if counts[s]]
+    if held:
+        parts.insert(0, "Queue paused")
+    return "  ·  ".join(parts) or "Queue empty"

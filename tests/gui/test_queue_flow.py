@@ -126,7 +126,7 @@ def test_a_video_is_processed_to_done_with_live_progress(qtbot, make_window, lon
     assert len({round(f, 3) for f in seen if 0 < f < 1}) >= 2, f"no progress shown: {seen}"
     # The preview showed each snippet as it finished, while the job was still running.
     assert live and all(done for done, _ in live)
-    assert ("running" in {status for _, status in live}), live
+    assert "running" in {status for _, status in live}, live
     manifest = Manifest.load(entry.job_dir)
     assert manifest.status == DONE and len(manifest.frames) == 30
     assert window.preview.model() is not None and window.preview.model().counts() == (10, 0)

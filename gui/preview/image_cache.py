@@ -18,7 +18,7 @@ from typing import NamedTuple
 from PySide6.QtCore import QObject, QSize, Signal
 from PySide6.QtGui import QImage, QImageReader
 
-DEFAULT_BUDGET = 128 * 1024 * 1024
+DEFAULT_BUDGET = 80 * 1024 * 1024  # about 90 stills of 640 × 360
 _MAX_PENDING = 256  # older background requests are dropped beyond this
 
 
@@ -49,7 +49,7 @@ class ImageCache(QObject):
     _decoded = Signal(object, object)  # from decoder threads: ImageKey, QImage | None
 
     def __init__(
-        self, budget: int = DEFAULT_BUDGET, threads: int = 2, parent: QObject | None = None
+        self, budget: int = DEFAULT_BUDGET, threads: int = 1, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self._budget = budget

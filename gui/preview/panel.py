@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from core.manifest import DONE, FAILED
@@ -18,8 +18,13 @@ from .image_cache import ImageCache, ImageKey
 from .timeline import Timeline
 from .timeline_model import TimelineModel
 
-# Stills decoded ahead of the playhead, on each side (a held arrow key then finds them ready).
-PREFETCH = 4
+# Stills decoded ahead of the playhead (a held key then finds them ready), when it moves by
+# at most PREFETCH_STEP stills at a time.
+PREFETCH = 3
+PREFETCH_STEP = 2
+# The GIF follows the playhead once it rests this long: creating a movie for every snippet
+# crossed during a fast drag would only slow the drag down.
+GIF_SETTLE_MS = 120
 
 
 class PreviewPanel(QWidget):
@@ -28,7 +33,6 @@ class PreviewPanel(QWidget):
         self._cache = cache
         self._model: TimelineModel | None = None
         self._hover_key: ImageKey | None = None
-        self._direction = 1
         self._last_t = 0.0
 
         self.title = QLabel()
@@ -37,6 +41,10 @@ class PreviewPanel(QWidget):
         self.clock = QLabel()
         self.clock.setObjectName("previewClock")
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        # Wide enough for any time and speed, so that ticking never resizes the layout.
+        self.clock.setMinimumWidth(
+            self.clock.fontMetrics().horizontalAdvance("◀ 64×   0:00:00 / 0:00:00") + 24
+        )
         self.frame_view = FrameView()
         self.gif_view = GifView()
         self.details = QLabel()
@@ -45,6 +53,10 @@ class PreviewPanel(QWidget):
         self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.timeline = Timeline(cache)
         self.hover = HoverPreview(self)
+        self._gif_timer = QTimer(self)
+        self._gif_timer.setSingleShot(True)
+        self._gif_timer.setInterval(GIF_SETTLE_MS)
+        self._gif_timer.timeout.connect(self._show_gif)
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
@@ -91,6 +103,7 @@ class PreviewPanel(QWidget):
     def show_message(self, message: str, title: str = "") -> None:
         """No job to show: say why."""
         self._model = None
+        self._gif_timer.stop()
         self.timeline.set_model(None)
         self.title.setText(title)
         self.clock.setText("")
@@ -108,6 +121,8 @@ class PreviewPanel(QWidget):
         t = keep if position is None else position
         self.timeline.set_position(t)
         self._show_position(self.timeline.position())
+        self._gif_timer.stop()
+        self._show_gif()
 
     def mark_snippet(self, index: int, status: str) -> None:
         """A snippet of the shown job changed state (e.g. finished while the job runs)."""
@@ -128,6 +143,7 @@ class PreviewPanel(QWidget):
         return self.timeline.position()
 
     def shutdown(self) -> None:
+        self._gif_timer.stop()
         self.timeline.stop()
         self.gif_view.stop()
 
@@ -137,35 +153,47 @@ class PreviewPanel(QWidget):
         model = self._model
         if model is None:
             return
-        self._direction = 1 if t >= self._last_t else -1
-        self._last_t = t
+        step, self._last_t = t - self._last_t, t
         n = model.frame_at(t)
         snippet = model.snippet_at(t)
         path = model.frame_path(n) if n is not None else None
         if path is not None:
             image = self._cache.load_now(ImageKey.of(path))
             self.frame_view.set_image(image, "" if image else f"Cannot read {path.name}")
-            self._prefetch(model, n)
+            self._prefetch(model, n, step)
         else:
             self.frame_view.set_image(None, _not_rendered(model, snippet))
+        if abs(step) > model.settings.snippet_seconds / 2 or self.gif_view.path() is None:
+            self._gif_timer.start()  # moving fast (or nothing showing): wait until it rests
+        else:
+            self._show_gif()
+        self._update_clock()
+        self._update_details()
+
+    def _show_gif(self) -> None:
+        model = self._model
+        if model is None:
+            return
+        snippet = model.snippet_at(self.timeline.position())
         start, end = model.starts[snippet], model.snippet_end(snippet)
         span = f"{format_clock(start)}–{format_clock(end)}"
         caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
         self.gif_view.set_gif(model.gif_path(snippet), caption, _not_rendered(model, snippet))
-        self._update_clock()
-        self._update_details()
 
-    def _prefetch(self, model: TimelineModel, n: int | None) -> None:
-        if n is None:
+    def _prefetch(self, model: TimelineModel, n: int | None, step: float) -> None:
+        """Decode the next stills in the direction of travel while the user steps through
+        the video (a held key, a slow drag). Jumps and fast drags prefetch nothing: the
+        next position cannot be guessed, and decoding for nothing slows the one needed."""
+        interval = model.settings.frame_interval
+        if n is None or step == 0 or abs(step) > PREFETCH_STEP * interval:
             return
-        ahead = [n + self._direction * k for k in range(PREFETCH, 0, -1)]
-        behind = [n - self._direction * k for k in range(PREFETCH, 0, -1)]
+        direction = 1 if step > 0 else -1
         keys = []
-        for m in behind + ahead:  # the frame just ahead is requested last: decoded first
-            if 0 <= m < model.frame_count:
-                path = model.frame_path(m)
-                if path is not None:
-                    keys.append(ImageKey.of(path))
+        for k in range(PREFETCH, 0, -1):  # the nearest is requested last: decoded first
+            m = n + direction * k
+            path = model.frame_path(m) if 0 <= m < model.frame_count else None
+            if path is not None:
+                keys.append(ImageKey.of(path))
         self._cache.request(keys)
 
     def _update_clock(self) -> None:
@@ -176,7 +204,7 @@ class PreviewPanel(QWidget):
         speed = self.timeline.speed()
         if speed:
             text = f"{'▶' if speed > 0 else '◀'} {abs(speed)}×   {text}"
-        self.clock.setText(text)
+        _set_text(self.clock, text)
 
     def _update_details(self) -> None:
         model = self._model
@@ -189,7 +217,7 @@ class PreviewPanel(QWidget):
             + (f", {failed} failed" if failed else ""),
             f"{model.frame_count} stills every {model.settings.frame_interval:g} s",
         ]
-        self.details.setText("\n".join(lines))
+        _set_text(self.details, "\n".join(lines))
 
     def _show_hover(self, t: float | None) -> None:
         model = self._model
@@ -228,6 +256,11 @@ def _not_rendered(model: TimelineModel, snippet: int) -> str:
     if status == DONE:
         return ""
     return f"Snippet {snippet + 1} is not rendered yet."
+
+
+def _set_text(label: QLabel, text: str) -> None:
+    if label.text() != text:  # an unchanged label must not cost a relayout while scrubbing
+        label.setText(text)
 
 
 def _section(text: str) -> QLabel:

@@ -122,7 +122,8 @@ def test_the_current_snippets_gif_is_the_one_playing(qtbot, make_window, step_jo
     gif = window.preview.gif_view
     for t, snippet in ((4.2, 1), (7.0, 2), (0.0, 0)):
         window.preview.set_position(t)
-        assert gif.path() == step_job / gif_relpath(snippet)
+        # The GIF follows once the playhead rests (a fast drag does not load every GIF).
+        qtbot.waitUntil(lambda: gif.path() == step_job / gif_relpath(snippet))  # noqa: B023
         movie = gif.movie()
         assert movie is not None and movie.state() == movie.MovieState.Running
         movie.jumpToFrame(0)  # the snippet's first picture: the second it starts at
@@ -156,10 +157,11 @@ def test_unrendered_snippets_show_as_pending(qtbot, make_window, step_job, tmp_p
     _open(qtbot, window, job)
     window.preview.set_position(4)
     assert window.preview.frame_view.image() is None
-    assert window.preview.gif_view.path() is None
+    assert "Snippet 2 is not rendered yet" in window.preview.frame_view._message
+    qtbot.waitUntil(lambda: window.preview.gif_view.path() is None)
     window.preview.mark_snippet(1, DONE)  # as when the snippet finishes while watched
     assert window.preview.frame_view.image() is not None
-    assert window.preview.gif_view.path() == job / gif_relpath(1)
+    qtbot.waitUntil(lambda: window.preview.gif_view.path() == job / gif_relpath(1))
 
 
 def test_shortcut_sheet_lists_the_keys(qtbot, make_window):

@@ -25,14 +25,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="framefan-gui", description="FrameFan desktop app.")
     parser.add_argument("--version", action="version", version=f"framefan-gui {__version__}")
     parser.add_argument(
-        "--open", type=Path, metavar="MANIFEST", help="open an earlier job (its manifest.json)"
+        "--open",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="MANIFEST",
+        help="open an earlier job (its manifest.json or folder); may be repeated",
     )
     parser.add_argument(
         "--screenshot",
         type=Path,
         metavar="FILE",
-        help="render the window offscreen into a PNG and exit (with --open: scrubbed to the "
-        "middle of the job); uses a scratch profile, never the user's queue or settings",
+        help="render the window offscreen into a PNG and exit (with --open: the last job "
+        "opened, scrubbed to its middle); uses a scratch profile, never the user's queue or "
+        "settings",
     )
     parser.add_argument("--theme", choices=[SYSTEM, LIGHT, DARK], default=SYSTEM)
     parser.add_argument(
@@ -69,8 +75,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(dirs)
     _route_unexpected_errors(loop, window)
     window.show()
-    if args.open is not None:
-        window.open_job(args.open)
+    for manifest in args.open:
+        window.open_job(manifest)
     closed = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
     with loop:

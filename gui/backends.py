@@ -59,7 +59,7 @@ def _local_check(options: RunnerOptions) -> list[Problem]:
 
 LOCAL = Backend(
     key="local",
-    label="This computer",
+    label="Local",
     can_pause=True,
     # One job at a time: its snippets already keep every worker busy, and the queue order
     # is the order the user sees.

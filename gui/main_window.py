@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.preview)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.setHandleWidth(1)
         self.splitter.setSizes([420, DEFAULT_SIZE[0] - 420])
         queue_panel.setMinimumWidth(320)
         central = QWidget()

@@ -22,7 +22,7 @@ from .theme import apply_theme
 _TIMEOUT = 20.0
 
 
-def take_screenshot(out: Path, manifest: Path | None, theme: str, size: str) -> int:
+def take_screenshot(out: Path, manifests: list[Path], theme: str, size: str) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import make_app
     from .main_window import MainWindow
@@ -43,15 +43,17 @@ def take_screenshot(out: Path, manifest: Path | None, theme: str, size: str) -> 
         window.show()
 
         async def render() -> int:
-            if manifest is not None:
+            for manifest in manifests:
                 entry = await window.open_job(manifest)
                 if entry is None:
                     print(f"framefan-gui: {window.message_bar.text.text()}", file=sys.stderr)
                     return 1
                 await _settle(window)
+            if manifests:
                 model = window.preview.model()
                 if model is not None:
                     window.preview.set_position(model.last_time / 2)
+                    window.preview.timeline.setFocus()
             await _settle(window)
             out.parent.mkdir(parents=True, exist_ok=True)
             if not window.grab().save(str(out)):

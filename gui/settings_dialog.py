@@ -42,7 +42,8 @@ class SettingsDialog(QDialog):
 
         processing = QGroupBox("Processing")
         form = _form(processing)
-        for field in fields(Settings):
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for field in sorted(fields(Settings), key=_display_order):
             editor = _processing_editor(field.name, field.type)
             self._editors[field.name] = editor
             spec = FIELDS[field.name]
@@ -52,7 +53,7 @@ class SettingsDialog(QDialog):
             else:
                 form.addRow(spec.label, editor)
 
-        app = QGroupBox("Where and how")
+        app = QGroupBox("Where to process and save")
         app_form = _form(app)
         backend = QComboBox()
         for key, item in BACKENDS.items():
@@ -164,6 +165,18 @@ class _PathEdit(QWidget):
             chosen, _ = QFileDialog.getOpenFileName(self, "ffmpeg program", start)
         if chosen:
             self.line.setText(chosen)
+
+
+# The still-frame switch sits above the settings it enables; the rest keep their order.
+_FIRST_OF_STILLS = "frame_interval"
+
+
+def _display_order(field) -> tuple[int, int]:
+    names = [f.name for f in fields(Settings)]
+    position = names.index(field.name)
+    if field.name == "frames":
+        return names.index(_FIRST_OF_STILLS), -1
+    return position, 0
 
 
 def _readable(message: str) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 # Pictures are judged on a dark surround, whatever the window's palette.
@@ -19,7 +19,7 @@ class FrameView(QWidget):
         self._image: QImage | None = None
         self._message = ""
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)  # every pixel is painted
         self.setAccessibleName("Frame")
 
     def sizeHint(self) -> QSize:
@@ -39,12 +39,15 @@ class FrameView(QWidget):
         self.update()
 
     def image_rect(self) -> QRectF:
-        """Where the image is drawn: as large as fits, centred, its shape kept."""
+        """Where the picture is drawn: as large as fits, centred, its shape kept."""
         if self._image is None:
-            return QRectF()
+            return self._fit(16 / 9)
+        return self._fit(self._image.width() / max(1, self._image.height()))
+
+    def _fit(self, aspect: float) -> QRectF:
         area = QRectF(self.rect())
-        scale = min(area.width() / self._image.width(), area.height() / self._image.height())
-        width, height = self._image.width() * scale, self._image.height() * scale
+        width = min(area.width(), area.height() * aspect)
+        height = width / aspect
         return QRectF(
             area.left() + (area.width() - width) / 2,
             area.top() + (area.height() - height) / 2,
@@ -54,14 +57,20 @@ class FrameView(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.fillRect(self.rect(), CANVAS)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window))
+        target = self.image_rect()
+        clip = QPainterPath()
+        clip.addRoundedRect(target, 6, 6)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setClipPath(clip)
         if self._image is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(self.image_rect(), self._image)
-        elif self._message:
+            painter.drawImage(target, self._image)
+        else:
+            painter.fillRect(target, CANVAS)
             painter.setPen(CANVAS_TEXT)
             painter.drawText(
-                self.rect().adjusted(24, 24, -24, -24),
+                target.adjusted(24, 24, -24, -24),
                 Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
                 self._message,
             )

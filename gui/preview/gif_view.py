@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from .frame_view import CANVAS, CANVAS_TEXT
 
-GIF_BOX = QSize(240, 180)
+GIF_BOX = QSize(240, 135)
 
 
 class GifView(QWidget):
@@ -20,7 +20,8 @@ class GifView(QWidget):
         self._path: Path | None = None
         self._screen = QLabel()
         self._screen.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._screen.setMinimumSize(GIF_BOX)
+        self._screen.setMinimumWidth(GIF_BOX.width())
+        self._screen.setFixedHeight(GIF_BOX.height())
         self._screen.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self._screen.setWordWrap(True)
         self._screen.setStyleSheet(
@@ -64,6 +65,10 @@ class GifView(QWidget):
             self._screen.setText(f"Cannot read {path.name}")
             return
         self._movie = movie
+        movie.jumpToFrame(0)
+        height = movie.currentImage().height()
+        if 0 < height <= 4 * GIF_BOX.height():  # fit the box to the GIFs of this job
+            self._screen.setFixedHeight(height)
         self._screen.setMovie(movie)
         movie.start()
 

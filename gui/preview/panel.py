@@ -3,6 +3,7 @@ snippet's GIF beside it, the timeline below; updated live as snippets finish."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer
@@ -176,7 +177,7 @@ class PreviewPanel(QWidget):
             return
         snippet = model.snippet_at(self.timeline.position())
         start, end = model.starts[snippet], model.snippet_end(snippet)
-        span = f"{format_clock(start)}–{format_clock(end)}"
+        span = f"{_clock(start)}–{_clock(end)}"
         caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
         self.gif_view.set_gif(model.gif_path(snippet), caption, _not_rendered(model, snippet))
 
@@ -200,7 +201,7 @@ class PreviewPanel(QWidget):
         model = self._model
         if model is None:
             return
-        text = f"{format_clock(self.timeline.position())} / {format_clock(model.duration)}"
+        text = f"{_clock(self.timeline.position())} / {_clock(model.duration)}"
         speed = self.timeline.speed()
         if speed:
             text = f"{'▶' if speed > 0 else '◀'} {abs(speed)}×   {text}"
@@ -212,7 +213,7 @@ class PreviewPanel(QWidget):
             return
         done, failed = model.counts()
         lines = [
-            f"{model.width}×{model.height} · {format_clock(model.duration)}",
+            f"{model.width}×{model.height} · {_clock(model.duration)}",
             f"{done} of {model.snippet_count} snippets rendered"
             + (f", {failed} failed" if failed else ""),
             f"{model.frame_count} stills every {model.settings.frame_interval:g} s",
@@ -241,7 +242,7 @@ class PreviewPanel(QWidget):
                 self._hover_key = key
                 self._cache.request([key])
         point = self.timeline.mapTo(self, anchor.toPoint())
-        self.hover.show_at(QPoint(point.x(), point.y()), image, format_clock(t))
+        self.hover.show_at(QPoint(point.x(), point.y()), image, _clock(t))
 
     def _on_loaded(self, key: ImageKey) -> None:
         if key == self._hover_key:
@@ -256,6 +257,11 @@ def _not_rendered(model: TimelineModel, snippet: int) -> str:
     if status == DONE:
         return ""
     return f"Snippet {snippet + 1} is not rendered yet."
+
+
+def _clock(t: float) -> str:
+    """A position as players show it: the second it is in (1:29.6 is still 1:29)."""
+    return format_clock(math.floor(t + 1e-6))
 
 
 def _set_text(label: QLabel, text: str) -> None:

@@ -234,7 +234,7 @@ class Timeline(QWidget):
         spacing = strip.width() * model.settings.snippet_seconds / model.duration
         if spacing < 6:  # too dense to read: the band still shows the snippets' states
             return
-        line = QColor(255, 255, 255, 110)
+        line = QColor(255, 255, 255, 70)
         painter.setPen(QPen(line, 1))
         bottom = strip.bottom() + GAP + BAND_H
         for start in model.starts[1:]:

@@ -22,11 +22,14 @@ from ..preview.image_cache import ImageCache, ImageKey
 from .entry import PAUSED, QUEUED, QueueEntry
 from .model import ENTRY_ROLE
 
-ROW_H = 78
+ROW_H = 92
 PAD = 10
 THUMB = QSize(96, 54)
 BUTTON = 28
 BAR_H = 6
+
+_LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+_ELIDE = Qt.TextElideMode.ElideRight
 
 STATUS_TEXT = {
     QUEUED: "Waiting",
@@ -39,6 +42,7 @@ STATUS_TEXT = {
 }
 STATUS_COLOR = {
     RUNNING: QColor("#2f80ed"),
+    QUEUED: QColor("#7a828c"),
     PAUSED: QColor("#c98a0b"),
     DONE: QColor("#2e9d5b"),
     PARTIAL: QColor("#c98a0b"),
@@ -218,27 +222,29 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setPen(color)
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, status)
 
-        # Line 2: facts about the video, or the error.
+        # Line 2: facts about the video.
         painter.setFont(small)
         metrics = painter.fontMetrics()
-        line2 = QRect(rect.left(), top + 21, rect.width(), metrics.height())
-        if entry.error and entry.status in (FAILED, PARTIAL, CANCELLED, RUNNING, PAUSED):
-            painter.setPen(STATUS_COLOR[FAILED])
-            message = entry.error
-        else:
-            painter.setPen(secondary)
-            message = " · ".join(_facts(entry))
-        painter.drawText(
-            line2,
-            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-            metrics.elidedText(message, Qt.TextElideMode.ElideRight, rect.width()),
-        )
+        line_h = metrics.height()
+        line2 = QRect(rect.left(), top + 21, rect.width(), line_h)
+        painter.setPen(secondary)
+        facts = " · ".join(_facts(entry))
+        painter.drawText(line2, _LEFT, metrics.elidedText(facts, _ELIDE, rect.width()))
 
-        # Line 3: progress bar with percentage, elapsed time and time left.
-        detail = _progress_text(entry)
-        detail_w = metrics.horizontalAdvance(detail)
-        bar_top = line2.bottom() + 9
-        bar = QRectF(rect.left(), bar_top, max(20, rect.width() - detail_w - 10), BAR_H)
+        # A job that failed as a whole has no progress to show: its error takes the room.
+        error = _error_text(entry)
+        if error and entry.fraction == 0 and entry.status == FAILED:
+            painter.setPen(STATUS_COLOR[FAILED])
+            box = QRect(rect.left(), line2.bottom() + 4, rect.width(), 2 * line_h + 2)
+            painter.drawText(
+                box, _LEFT | Qt.TextFlag.TextWordWrap, _elide_lines(metrics, error, rect.width(), 2)
+            )
+            return
+
+        # Line 3: progress bar and percentage, in columns that line up from row to row.
+        percent = f"{entry.uploading if entry.uploading is not None else entry.fraction:.0%}"
+        percent_w = metrics.horizontalAdvance("100%") + 8
+        bar = QRectF(rect.left(), line2.bottom() + 9, rect.width() - percent_w, BAR_H)
         track = QColor(text)
         track.setAlpha(30)
         painter.setPen(Qt.PenStyle.NoPen)
@@ -249,18 +255,22 @@ class QueueDelegate(QStyledItemDelegate):
             done = QRectF(
                 bar.left(), bar.top(), max(BAR_H, bar.width() * min(1.0, fraction)), BAR_H
             )
-            painter.setBrush(
-                STATUS_COLOR.get(entry.status, secondary)
-                if entry.status != RUNNING
-                else palette.color(QPalette.ColorRole.Highlight)
-            )
+            painter.setBrush(STATUS_COLOR.get(entry.status, secondary))
             painter.drawRoundedRect(done, BAR_H / 2, BAR_H / 2)
         painter.setPen(secondary)
         painter.drawText(
-            QRectF(bar.right() + 10, bar_top - 6, detail_w + 2, BAR_H + 12),
+            QRectF(bar.right(), bar.top() - 6, percent_w, BAR_H + 12),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            detail,
+            percent,
         )
+
+        # Line 4: time, or what went wrong.
+        line4 = QRect(rect.left(), round(bar.bottom()) + 5, rect.width(), line_h)
+        if error:
+            painter.setPen(STATUS_COLOR[FAILED])
+            painter.drawText(line4, _LEFT, metrics.elidedText(error, _ELIDE, rect.width()))
+        else:
+            painter.drawText(line4, _LEFT, _time_text(entry))
 
     def _paint_button(self, painter: QPainter, palette: QPalette, action: str, box: QRectF) -> None:
         hovered = self.hover_pos is not None and box.contains(self.hover_pos)
@@ -312,16 +322,34 @@ def _facts(entry: QueueEntry) -> list[str]:
     return facts
 
 
-def _progress_text(entry: QueueEntry) -> str:
+def _time_text(entry: QueueEntry) -> str:
     if entry.uploading is not None:
-        return f"Uploading {entry.uploading:.0%}"
-    parts = [f"{entry.fraction:.0%}"]
+        return "Uploading the video…"
     elapsed = entry.elapsed_now()
-    if elapsed >= 1:
-        parts.append(f"{format_clock(elapsed)} elapsed")
-    if entry.status == RUNNING and entry.eta is not None:
-        parts.append(f"{format_clock(entry.eta)} left")
-    return " · ".join(parts)
+    if entry.status in (RUNNING, PAUSED):
+        parts = [f"{format_clock(elapsed)} elapsed"]
+        if entry.status == RUNNING:
+            parts.append("estimating…" if entry.eta is None else f"{format_clock(entry.eta)} left")
+        return " · ".join(parts)
+    if entry.status == DONE and elapsed >= 1:
+        return f"Took {format_clock(elapsed)}"
+    if entry.status == QUEUED:
+        return "Waiting to start"
+    return ""
+
+
+def _error_text(entry: QueueEntry) -> str:
+    """The entry's error without the file name the row already shows."""
+    error = entry.error or ""
+    prefix = f"{entry.name}: "
+    return error[len(prefix) :] if error.startswith(prefix) else error
+
+
+def _elide_lines(metrics, text: str, width: int, lines: int) -> str:
+    """``text`` cut to what fits in ``lines`` wrapped lines (ending with …)."""
+    if metrics.horizontalAdvance(text) <= width * lines * 0.9:
+        return text
+    return metrics.elidedText(text, _ELIDE, round(width * lines * 0.9))
 
 
 def queue_summary(entries: Iterable[QueueEntry], held: bool) -> str:

@@ -195,17 +195,22 @@ class JobScheduler(QObject):
                 self._io, self._preflight, chosen, options, job_dir.parent
             )
             if problems:
+                log.warning("queue held: %s", problems[0].message)
                 entry.status = QUEUED
                 self.set_held(True)
                 self.problemFound.emit(problems[0])
                 return
             entry.job_dir = job_dir
+            log.info("starting %s on %s into %s", entry.input, chosen.key, job_dir)
             control = JobControl()
             self._controls[entry.id] = control
             runner = chosen.make_runner(options)
             manifest = await runner.run_job(entry.input or "", job_dir, control=control)
             entry.status = manifest.status
             entry.error = manifest.error or first_snippet_error(manifest)
+            log.info(
+                "%s: %s%s", entry.name, entry.status, f" ({entry.error})" if entry.error else ""
+            )
         except asyncio.CancelledError:
             entry.status = QUEUED if self._closing else CANCELLED
         except Exception as exc:  # a bug must not take the window down: log it, show it

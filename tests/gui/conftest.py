@@ -17,6 +17,8 @@ import shiboken6
 from PySide6.QtCore import QThreadPool, QTimer
 from PySide6.QtWidgets import QApplication
 
+from core.manifest import DONE
+from core.runner import LocalRunner
 from core.settings import Settings
 from gui.appdirs import AppDirs
 from gui.main_window import MainWindow
@@ -157,6 +159,15 @@ def step_video(make_video) -> Path:
 def long_video(make_video) -> Path:
     # Small and at 5 fps: quick to generate, and still one brightness step per second.
     return make_video(media.Spec("step-30s.mp4", media.step_source(30, size="64x48", rate=5)))
+
+
+@pytest.fixture(scope="session")
+def step_job(tmp_path_factory, step_video) -> Path:
+    """The brightness-step video processed once (snippets of 3 s, stills at video size)."""
+    job_dir = tmp_path_factory.mktemp("jobs") / "step"
+    manifest = asyncio.run(LocalRunner(FAST, workers=2).run_job(step_video, job_dir))
+    assert manifest.status == DONE
+    return job_dir
 
 
 @pytest.fixture

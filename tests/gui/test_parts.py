@@ -3,22 +3,25 @@ and the leak guards themselves."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSize, QTimer
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QImage, QPalette
 
 from core.events import JobProgress, UploadProgress
 from core.manifest import CANCELLED, DONE, FAILED, Manifest, SourceInfo
 from core.settings import Settings
 from gui.intake import take_in
+from gui.logs import LOG_NAME, setup_logging
 from gui.preview.image_cache import ImageCache, ImageKey
 from gui.preview.timeline_model import TimelineModel
 from gui.queue.delegate import row_actions
 from gui.queue.entry import PAUSED, QUEUED, QueueEntry, load_queue, save_queue
 from gui.queue.model import QueueModel
 from gui.queue.scheduler import JobScheduler
+from gui.theme import DARK, LIGHT, apply_theme
 
 from .conftest import leftover_threads
 
@@ -145,3 +148,27 @@ def test_the_leak_guards_see_threads_and_timers(no_leftover_threads_or_timers):
     assert no_leftover_threads_or_timers.active()
     timer.stop()
     assert not no_leftover_threads_or_timers.active()
+
+
+def test_the_log_goes_to_a_file_in_the_log_folder(tmp_path):
+    handler = setup_logging(tmp_path / "logs")
+    try:
+        logging.getLogger("gui.test").error("cannot write in /mnt/x: the disk is full")
+        handler.flush()
+        text = (tmp_path / "logs" / LOG_NAME).read_text()
+        assert "ERROR gui.test: cannot write in /mnt/x: the disk is full" in text
+    finally:
+        logging.getLogger().removeHandler(handler)
+        handler.close()
+
+
+def test_light_and_dark_palettes(qapp):
+    before, sheet = qapp.palette(), qapp.styleSheet()
+    try:
+        assert apply_theme(qapp, DARK) == DARK
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() < 60
+        assert apply_theme(qapp, LIGHT) == LIGHT
+        assert qapp.palette().color(QPalette.ColorRole.Window).lightness() > 200
+    finally:
+        qapp.setPalette(before)
+        qapp.setStyleSheet(sheet)

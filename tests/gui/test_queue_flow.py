@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication
 
 from core.layout import gif_relpath
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
-from core.preflight import DISK_SPACE, OUTPUT_FOLDER
+from core.preflight import DISK_SPACE, FFMPEG, OUTPUT_FOLDER
 from gui.queue.entry import QUEUED
 
 from .conftest import add_and_wait, wait_finished
@@ -255,3 +255,22 @@ def test_row_shows_what_the_user_needs(qtbot, make_window, step_video):
     assert len(window.model) == 0
     assert entry.job_dir.is_dir()  # removing from the queue never deletes output
     QTest.mouseMove(window.queue_view.viewport(), QPoint(5, 5))
+
+
+def test_a_missing_ffmpeg_holds_the_queue_and_says_what_to_do(
+    qtbot, make_window, tmp_path, step_video, user_settings, monkeypatch
+):
+    # No ffmpeg anywhere: not on PATH, not from imageio-ffmpeg, not where the setting says.
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setenv("IMAGEIO_FFMPEG_EXE", str(tmp_path / "missing"))
+    monkeypatch.delenv("FRAMEFAN_FFMPEG", raising=False)
+    window = make_window()
+    window.apply_settings(user_settings.with_changes(ffmpeg=str(tmp_path / "ffmpeg")))
+    problems = []
+    window.scheduler.problemFound.connect(problems.append)
+    add_and_wait(qtbot, window, [step_video])
+    qtbot.waitUntil(lambda: bool(problems))
+    assert problems[0].kind == FFMPEG
+    assert "FRAMEFAN_FFMPEG" in window.message_bar.text.text()
+    assert window.message_bar.button_texts() == ["Settings…", "Try again"]
+    assert window.scheduler.held and window.model.entry_at(0).status == QUEUED

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 
+import psutil
 from PySide6.QtCore import QSettings
 
 from core.errors import SettingsError
@@ -111,3 +112,23 @@ def test_the_queue_and_its_state_survive_a_restart(qtbot, make_window, tmp_path,
     again.message_bar.click("Start queue")
     wait_finished(qtbot, again)
     assert [e.status for e in again.model] == [DONE, DONE, DONE]
+
+
+def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
+    qtbot, make_window, long_video, user_settings
+):
+    window = make_window()
+    window.apply_settings(user_settings.with_changes(workers=1))
+    add_and_wait(qtbot, window, [long_video])
+    entry = window.model.entry_at(0)
+    qtbot.waitUntil(lambda: entry.done >= 1, timeout=30_000)
+    close_window(qtbot, window)
+    assert not [c for c in psutil.Process().children(recursive=True) if "ffmpeg" in c.name()]
+
+    again = make_window()
+    restored = again.model.entry_at(0)
+    assert restored.status == QUEUED and again.scheduler.held
+    assert "1 unfinished job from last time is waiting" in again.message_bar.text.text()
+    again.message_bar.click("Start queue")
+    wait_finished(qtbot, again)
+    assert restored.status == DONE

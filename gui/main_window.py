@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from core import __version__
 from core.errors import FrameFanError
 from core.input_safety import VIDEO_EXTENSIONS
+from core.layout import MANIFEST_NAME
 from core.manifest import DONE, Manifest
 from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 
@@ -246,11 +247,12 @@ class MainWindow(QMainWindow):
         job_dir = (path if path.is_dir() else path.parent).absolute()
         entry = next((e for e in self.model if e.job_dir == job_dir), None)
         if entry is None:
+            # Any finished state lets the manifest set the real one (an interrupted run
+            # reads as stopped); the source video is unknown, so it cannot be retried here.
             entry = QueueEntry(None, manifest.source.name, manifest.backend, job_dir, DONE)
-            entry.status = "cancelled"  # until the manifest says better, just below
             entry.update_from_manifest(manifest)
             self.model.add([entry])
-        self.ui_state.add_recent_job(job_dir / "manifest.json")
+        self.ui_state.add_recent_job(job_dir / MANIFEST_NAME)
         self.select(entry.id)
         return entry
 

@@ -92,8 +92,8 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(make_icon("film", QColor("#2f80ed"), 64))
         self.setAcceptDrops(True)
         self._build_layout()
-        self.actions = build_actions(self, self._handlers())
-        self.actions.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.commands = build_actions(self, self._handlers())
+        self.commands.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._connect()
         self._restore()
 
@@ -257,7 +257,7 @@ class MainWindow(QMainWindow):
         return entry
 
     def _fill_recent_menu(self) -> None:
-        menu = self.actions.recent_menu
+        menu = self.commands.recent_menu
         menu.clear()
         recent = self.ui_state.recent_jobs()
         for path in recent:
@@ -379,7 +379,7 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         held = self.scheduler.held
-        toggle = self.actions.toggle_queue
+        toggle = self.commands.toggle_queue
         toggle.setText("Start queue" if held else "Pause queue")
         toggle.setIcon(make_icon("play" if held else "pause", self.palette().windowText().color()))
         self._update_queue_status()

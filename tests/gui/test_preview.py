@@ -154,8 +154,8 @@ def test_unrendered_snippets_show_as_pending(qtbot, make_window, step_job, tmp_p
 
 def test_shortcut_sheet_lists_the_keys(qtbot, make_window):
     window = make_window()
-    assert window.actions.shortcuts.shortcut().toString() == "?"
-    window.actions.shortcuts.trigger()
+    assert window.commands.shortcuts.shortcut().toString() == "?"
+    window.commands.shortcuts.trigger()
     sheet = window.findChild(ShortcutSheet)
     assert sheet is not None and sheet.isVisible()
     texts = {label.text() for label in sheet.findChildren(type(window.queue_status))}
@@ -170,7 +170,7 @@ def test_an_earlier_job_reopens_from_recent_jobs(qtbot, make_window, step_job):
     _open(qtbot, window, step_job)
     close_window(qtbot, window)
     again = make_window()
-    menu = again.actions.recent_menu
+    menu = again.commands.recent_menu
     menu.aboutToShow.emit()
     first = menu.actions()[0]
     assert first.text() == step_job.name

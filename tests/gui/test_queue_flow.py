@@ -54,12 +54,18 @@ def _click_row_button(qtbot, window, entry_id: str, action: str) -> None:
     )
 
 
-def _ffmpeg_children() -> list[psutil.Process]:
-    return [
-        c
-        for c in psutil.Process().children(recursive=True)
-        if "ffmpeg" in c.name() and c.status() != psutil.STATUS_ZOMBIE
-    ]
+def _ffmpeg_children(status: str | None = None) -> list[psutil.Process]:
+    """Running ffmpeg children (in ``status`` if given); one may exit while we look."""
+    found = []
+    for child in psutil.Process().children(recursive=True):
+        try:
+            state = child.status()
+            wanted = state != psutil.STATUS_ZOMBIE and (status is None or state == status)
+            if wanted and "ffmpeg" in child.name():
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
 
 
 def test_dropping_files_and_a_folder_queues_the_videos(qtbot, make_window, tmp_path, step_video):
@@ -181,7 +187,7 @@ def test_retry_after_a_failure_renders_only_what_failed(
 
     _click_row_button(qtbot, window, entry.id, "pause")
     assert entry.status == "paused"
-    qtbot.waitUntil(lambda: all(c.status() == psutil.STATUS_STOPPED for c in _ffmpeg_children()))
+    qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
     video.write_bytes(original[:2000])
     _click_row_button(qtbot, window, entry.id, "resume")
     wait_finished(qtbot, window)

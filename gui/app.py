@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,6 +81,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.open_job(manifest)
     closed = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        # Ctrl-C or a polite kill closes the window the normal way: ffmpeg stops first.
+        with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
+            loop.add_signal_handler(sig, window.close)
     with loop:
         loop.run_until_complete(closed)
     return 0

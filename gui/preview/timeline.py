@@ -163,10 +163,10 @@ class Timeline(QWidget):
             painter.setPen(text)
             painter.drawLine(x, MARGIN + RULER_H - 5, x, MARGIN + RULER_H - 1)
             label = format_clock(t)
-            width = metrics.horizontalAdvance(label)
-            left = min(x + 3, self.width() - MARGIN - width)
-            if x == round(self._x_of(0)) or left > x:
-                painter.drawText(left, MARGIN + metrics.ascent() - 1, label)
+            # Labels sit right of their tick; one that would not fit before the edge is left
+            # out rather than drawn away from its tick.
+            if x + 3 + metrics.horizontalAdvance(label) <= self.width() - MARGIN:
+                painter.drawText(x + 3, MARGIN + metrics.ascent() - 1, label)
             t += step
 
     def _paint_strip(

@@ -94,6 +94,8 @@ def qt_loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     waitSignal) also runs asyncio callbacks, as in the app."""
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
+    # The app runs this loop with run_forever(); a test instead drives Qt's loop itself, so
+    # the loop is declared running the way qasync does for an already running application.
     asyncio.events._set_running_loop(loop)
     try:
         yield loop

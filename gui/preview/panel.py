@@ -70,7 +70,7 @@ class PreviewPanel(QWidget):
         side.addWidget(_section("Job"))
         side.addWidget(self.details)
         side.addStretch(1)
-        side_widget = QWidget()
+        self.side = side_widget = QWidget()
         side_widget.setLayout(side)
         side_widget.setFixedWidth(self.gif_view.minimumSizeHint().width() + 20)
         middle = QHBoxLayout()
@@ -104,6 +104,7 @@ class PreviewPanel(QWidget):
     def show_message(self, message: str, title: str = "") -> None:
         """No job to show: say why."""
         self._model = None
+        self.side.hide()  # nothing to tell about no job
         self._gif_timer.stop()
         self.timeline.set_model(None)
         self.title.setText(title)
@@ -117,6 +118,7 @@ class PreviewPanel(QWidget):
         same = self._model is not None and self._model.job_dir == model.job_dir
         keep = self.timeline.position() if same else 0.0
         self._model = model
+        self.side.show()
         self.title.setText(model.name)
         self.timeline.set_model(model)
         t = keep if position is None else position

@@ -1,0 +1,50 @@
+"""Where the app keeps its settings, state and logs.
+
+Everything the app writes outside job folders goes through one :class:`AppDirs`, so tests
+and the screenshot mode can point the whole app at a scratch folder and never touch the
+real user's settings, queue or logs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "FrameFan"
+
+
+@dataclass(frozen=True)
+class AppDirs:
+    config: Path  # user settings and UI state (QSettings INI files)
+    data: Path  # the persisted queue
+    logs: Path
+
+    @classmethod
+    def for_user(cls) -> AppDirs:
+        return cls(
+            config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
+            data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
+            logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
+        )
+
+    @classmethod
+    def under(cls, root: Path) -> AppDirs:
+        return cls(config=root / "config", data=root / "data", logs=root / "logs")
+
+    @property
+    def settings_file(self) -> Path:
+        return self.config / "settings.ini"
+
+    @property
+    def ui_state_file(self) -> Path:
+        return self.config / "ui-state.ini"
+
+    @property
+    def queue_file(self) -> Path:
+        return self.data / "queue.json"
+
+
+def default_output_folder() -> Path:
+    return Path(platformdirs.user_videos_dir()) / APP_NAME

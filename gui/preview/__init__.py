@@ -1,0 +1,1 @@
+"""The preview of one job: timeline with filmstrip, large frame view and snippet GIF."""

@@ -1,0 +1,294 @@
+"""Runs the queue: starts jobs in order on their backend, turns the backend's plain
+progress events into entry updates and Qt signals, and handles pause, cancel and retry.
+
+Jobs run as asyncio tasks on the GUI thread's event loop (qasync); blocking work (preflight
+checks, reading manifests) runs in the I/O executor. A problem that would stop every job
+(no ffmpeg, an output folder that cannot be written, a full disk) holds the queue and is
+reported once, instead of failing each job in turn.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import Executor
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from core.errors import FrameFanError
+from core.events import (
+    JobEvent,
+    JobFinished,
+    JobProgress,
+    JobStarted,
+    SnippetFailed,
+    SnippetFinished,
+    UploadProgress,
+)
+from core.layout import MANIFEST_NAME, job_dir_for
+from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, RUNNING, Manifest
+from core.preflight import MIN_FREE_BYTES, Problem, check_free_space, check_output_folder
+from core.runner import JobControl
+
+from ..backends import Backend, RunnerOptions, backend
+from ..user_settings import UserSettings
+from .entry import PAUSED, QUEUED, QueueEntry, first_snippet_error
+from .model import QueueModel
+
+log = logging.getLogger(__name__)
+
+_TICK_MS = 1000  # how often elapsed times of running jobs are redrawn
+
+
+class JobScheduler(QObject):
+    jobStarted = Signal(str)  # entry id: its manifest now exists
+    snippetChanged = Signal(str, int, str)  # entry id, snippet index, its new status
+    jobFinished = Signal(str)  # entry id
+    problemFound = Signal(object)  # core.preflight.Problem
+    heldChanged = Signal(bool)
+    queueFinished = Signal(int, int, int)  # jobs done, failed (or partly), cancelled
+
+    def __init__(
+        self,
+        model: QueueModel,
+        settings: Callable[[], UserSettings],
+        io: Executor,
+        *,
+        min_free: int = MIN_FREE_BYTES,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._model = model
+        self._settings = settings
+        self._io = io
+        self._min_free = min_free
+        self._held = False
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._controls: dict[str, JobControl] = {}
+        self._finished = Counter[str]()
+        self._closing = False
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(_TICK_MS)
+        self._ticker.timeout.connect(self._tick)
+
+    # -- queue-wide -----------------------------------------------------------------------
+
+    @property
+    def held(self) -> bool:
+        return self._held
+
+    def set_held(self, held: bool) -> None:
+        if held != self._held:
+            self._held = held
+            self.heldChanged.emit(held)
+        if not held:
+            self._pump()
+
+    def pump(self) -> None:
+        """Start waiting jobs as far as the backends allow."""
+        self._pump()
+
+    def running(self) -> list[str]:
+        return list(self._tasks)
+
+    def is_idle(self) -> bool:
+        return not self._tasks
+
+    async def shutdown(self) -> None:
+        """Stop every running job (their ffmpeg processes end) and keep them queued, so
+        that the next session resumes them."""
+        self._closing = True
+        self._ticker.stop()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    # -- one job --------------------------------------------------------------------------
+
+    def can_pause(self, entry: QueueEntry) -> bool:
+        return backend(entry.backend).can_pause and entry.id in self._controls
+
+    def pause(self, entry_id: str) -> None:
+        entry, control = self._model.entry(entry_id), self._controls.get(entry_id)
+        if entry is None or control is None or entry.status != RUNNING:
+            return
+        control.pause()
+        entry.stop_clock()
+        entry.status, entry.eta = PAUSED, None
+        self._model.touch(entry_id, structural=True)
+
+    def resume(self, entry_id: str) -> None:
+        entry, control = self._model.entry(entry_id), self._controls.get(entry_id)
+        if entry is None or control is None or entry.status != PAUSED:
+            return
+        control.resume()
+        entry.status, entry.run_started = RUNNING, time.monotonic()
+        self._model.touch(entry_id, structural=True)
+
+    def cancel(self, entry_id: str) -> None:
+        entry = self._model.entry(entry_id)
+        if entry is None:
+            return
+        task = self._tasks.get(entry_id)
+        if task is not None:
+            task.cancel()
+        elif entry.status == QUEUED:
+            entry.status = CANCELLED
+            self._model.touch(entry_id, structural=True)
+
+    def retry(self, entry_id: str) -> None:
+        """Queue a finished job again: done snippets are kept, the others are rendered."""
+        entry = self._model.entry(entry_id)
+        if entry is None or entry.input is None or not entry.finished or entry.status == DONE:
+            return
+        entry.status, entry.error, entry.eta = QUEUED, None, None
+        self._model.touch(entry_id, structural=True)
+        self._pump()
+
+    def remove(self, entry_id: str) -> None:
+        task = self._tasks.get(entry_id)
+        if task is not None:
+            task.cancel()  # the job records itself cancelled; its files stay
+        self._model.remove(entry_id)
+
+    # -- scheduling -----------------------------------------------------------------------
+
+    def _pump(self) -> None:
+        if self._held or self._closing:
+            return
+        busy = Counter(e.backend for e in self._model if e.id in self._tasks)
+        for entry in self._model:
+            if entry.status != QUEUED or entry.id in self._tasks or entry.input is None:
+                continue
+            chosen = backend(entry.backend)
+            if busy[chosen.key] >= chosen.concurrent_jobs:
+                continue
+            busy[chosen.key] += 1
+            entry.status, entry.error, entry.eta = RUNNING, None, None
+            entry.run_started = time.monotonic()
+            self._model.touch(entry.id, structural=True)
+            self._tasks[entry.id] = asyncio.ensure_future(self._run(entry, chosen))
+        if self._tasks and not self._ticker.isActive():
+            self._ticker.start()
+
+    async def _run(self, entry: QueueEntry, chosen: Backend) -> None:
+        loop = asyncio.get_running_loop()
+        current = self._settings()
+        try:
+            # A new job's folder is chosen only once the checks pass, so that fixing the
+            # output folder in the settings applies to the jobs that were held.
+            job_dir = entry.job_dir or job_dir_for(current.output_folder, entry.input or "")
+            processing = await loop.run_in_executor(self._io, _settings_of_job, job_dir, current)
+            options = RunnerOptions(
+                processing,
+                current.workers,
+                current.ffmpeg or None,
+                lambda event: self._on_event(entry.id, event),
+            )
+            problems = await loop.run_in_executor(
+                self._io, self._preflight, chosen, options, job_dir.parent
+            )
+            if problems:
+                log.warning("queue held: %s", problems[0].message)
+                entry.status = QUEUED
+                self.set_held(True)
+                self.problemFound.emit(problems[0])
+                return
+            entry.job_dir = job_dir
+            log.info("starting %s on %s into %s", entry.input, chosen.key, job_dir)
+            control = JobControl()
+            self._controls[entry.id] = control
+            runner = chosen.make_runner(options)
+            manifest = await runner.run_job(entry.input or "", job_dir, control=control)
+            entry.status = manifest.status
+            entry.error = manifest.error or first_snippet_error(manifest)
+            log.info(
+                "%s: %s%s", entry.name, entry.status, f" ({entry.error})" if entry.error else ""
+            )
+        except asyncio.CancelledError:
+            entry.status = QUEUED if self._closing else CANCELLED
+        except Exception as exc:  # a bug must not take the window down: log it, show it
+            log.exception("job %s failed unexpectedly", entry.name)
+            entry.status = FAILED
+            entry.error = f"unexpected error ({exc.__class__.__name__}); details are in the log"
+        finally:
+            self._tasks.pop(entry.id, None)
+            self._controls.pop(entry.id, None)
+            entry.stop_clock()
+            entry.eta = entry.uploading = None
+        self._job_ended(entry)
+
+    def _preflight(self, chosen: Backend, options: RunnerOptions, folder: Path) -> list[Problem]:
+        problems = list(chosen.check(options))
+        for problem in (check_output_folder(folder), check_free_space(folder, self._min_free)):
+            if problem is not None:
+                problems.append(problem)
+                break
+        return problems
+
+    def _job_ended(self, entry: QueueEntry) -> None:
+        if self._model.entry(entry.id) is not None:
+            self._model.touch(entry.id, structural=True)
+            if entry.finished:
+                self._finished[entry.status] += 1
+                self.jobFinished.emit(entry.id)
+        if self._closing:
+            return
+        self._pump()
+        if not self._tasks:
+            self._ticker.stop()
+            waiting = any(e.status == QUEUED and e.input for e in self._model)
+            if not waiting and not self._held:
+                self._announce()
+
+    def _announce(self) -> None:
+        counts, self._finished = self._finished, Counter()
+        done, failed = counts[DONE], counts[FAILED] + counts[PARTIAL]
+        if done or failed:
+            self.queueFinished.emit(done, failed, counts[CANCELLED])
+
+    def _tick(self) -> None:
+        for entry_id in self._tasks:
+            self._model.touch(entry_id)
+
+    # -- events from the backend ----------------------------------------------------------
+
+    def _on_event(self, entry_id: str, event: JobEvent) -> None:
+        entry = self._model.entry(entry_id)
+        if entry is None:
+            return
+        if isinstance(event, JobStarted):
+            source = event.source
+            entry.duration, entry.width, entry.height = source.duration, source.width, source.height
+            entry.total, entry.done, entry.uploading = event.total, event.done, None
+            self.jobStarted.emit(entry_id)
+        elif isinstance(event, UploadProgress):
+            entry.uploading = event.sent / event.total if event.total else 0.0
+        elif isinstance(event, JobProgress):
+            entry.fraction, entry.eta = event.fraction, event.eta
+            entry.done, entry.failed, entry.total = event.done, event.failed, event.total
+        elif isinstance(event, SnippetFinished):
+            self.snippetChanged.emit(entry_id, event.index, DONE)
+        elif isinstance(event, SnippetFailed):
+            entry.error = event.error
+            self.snippetChanged.emit(entry_id, event.index, FAILED)
+        elif isinstance(event, JobFinished):
+            entry.error = event.error or entry.error
+        self._model.touch(entry_id)
+
+
+def _settings_of_job(job_dir: Path, current: UserSettings):
+    """A job that already has work keeps the settings it started with (so its finished
+    snippets are kept); a new one takes the current settings."""
+    if (job_dir / MANIFEST_NAME).is_file():
+        with contextlib.suppress(FrameFanError):
+            manifest = Manifest.load(job_dir)
+            if manifest.snippets:
+                return manifest.settings
+    return current.processing

@@ -1,0 +1,239 @@
+"""The settings dialog, built from the settings' declarations: processing settings from
+``core.settings.FIELDS``, app settings from ``gui.user_settings.APP_FIELDS``."""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from core.errors import SettingsError
+from core.settings import FIELDS, Settings
+
+from .backends import BACKENDS
+from .user_settings import APP_FIELDS, UserSettings
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, settings: UserSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.setMinimumWidth(520)
+        self._editors: dict[str, QWidget] = {}
+
+        processing = QGroupBox("Processing")
+        form = _form(processing)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for field in sorted(fields(Settings), key=_display_order):
+            editor = _processing_editor(field.name, field.type)
+            self._editors[field.name] = editor
+            spec = FIELDS[field.name]
+            editor.setToolTip(spec.help)
+            if isinstance(editor, QCheckBox):
+                form.addRow("", editor)
+            else:
+                form.addRow(spec.label, editor)
+
+        app = QGroupBox("Where to process and save")
+        app_form = _form(app)
+        backend = QComboBox()
+        for key, item in BACKENDS.items():
+            backend.addItem(item.label, key)
+        workers = QSpinBox()
+        workers.setRange(APP_FIELDS["workers"].minimum or 1, APP_FIELDS["workers"].maximum or 64)
+        self._editors.update(
+            backend=backend,
+            workers=workers,
+            output_folder=_PathEdit(folder=True),
+            ffmpeg=_PathEdit(folder=False, placeholder="automatic"),
+        )
+        for name in ("backend", "workers", "output_folder", "ffmpeg"):
+            spec = APP_FIELDS[name]
+            self._editors[name].setToolTip(spec.help)
+            app_form.addRow(spec.label, self._editors[name])
+
+        self.error = QLabel()
+        self.error.setObjectName("errorText")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok
+            | QDialogButtonBox.StandardButton.Cancel
+            | QDialogButtonBox.StandardButton.RestoreDefaults
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
+        restore.clicked.connect(lambda: self.set_values(UserSettings()))
+        self._ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 14)
+        layout.setSpacing(12)
+        layout.addWidget(processing)
+        layout.addWidget(app)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+        frames = self._editors["frames"]
+        assert isinstance(frames, QCheckBox)
+        frames.toggled.connect(self._frames_toggled)
+        for editor in self._editors.values():
+            for signal in ("valueChanged", "toggled", "currentIndexChanged", "textChanged"):
+                if hasattr(editor, signal):
+                    getattr(editor, signal).connect(self._validate)
+        self.set_values(settings)
+
+    def editor(self, name: str) -> QWidget:
+        return self._editors[name]
+
+    def set_values(self, settings: UserSettings) -> None:
+        for name, value in settings.processing.to_dict().items():
+            _set(self._editors[name], value)
+        for name in APP_FIELDS:
+            _set(self._editors[name], getattr(settings, name))
+        self._validate()
+
+    def values(self) -> UserSettings:
+        """The settings as entered; raises :class:`SettingsError` when one is invalid."""
+        processing = Settings.from_dict(
+            {f.name: _get(self._editors[f.name]) for f in fields(Settings)}
+        )
+        output = str(_get(self._editors["output_folder"])).strip()
+        if not output:
+            raise SettingsError("choose an output folder")
+        return UserSettings(
+            processing=processing,
+            backend=str(_get(self._editors["backend"])),
+            workers=int(_get(self._editors["workers"])),
+            output_folder=Path(output).expanduser(),
+            ffmpeg=str(_get(self._editors["ffmpeg"])).strip(),
+        )
+
+    def _validate(self) -> None:
+        try:
+            self.values()
+        except SettingsError as exc:
+            self.error.setText(_readable(str(exc)))
+            self._ok.setEnabled(False)
+        else:
+            self.error.setText("")
+            self._ok.setEnabled(True)
+
+    def _frames_toggled(self, on: bool) -> None:
+        for name in ("frame_interval", "frame_width", "jpeg_quality"):
+            self._editors[name].setEnabled(on)
+
+
+class _PathEdit(QWidget):
+    def __init__(self, *, folder: bool, placeholder: str = "") -> None:
+        super().__init__()
+        self._folder = folder
+        self.line = QLineEdit()
+        self.line.setPlaceholderText(placeholder)
+        self.textChanged = self.line.textChanged
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.line, 1)
+        layout.addWidget(browse)
+
+    def _browse(self) -> None:
+        start = self.line.text() or str(Path.home())
+        if self._folder:
+            chosen = QFileDialog.getExistingDirectory(self, "Output folder", start)
+        else:
+            chosen, _ = QFileDialog.getOpenFileName(self, "ffmpeg program", start)
+        if chosen:
+            self.line.setText(chosen)
+
+
+# The still-frame switch sits above the settings it enables; the rest keep their order.
+_FIRST_OF_STILLS = "frame_interval"
+
+
+def _display_order(field) -> tuple[int, int]:
+    names = [f.name for f in fields(Settings)]
+    position = names.index(field.name)
+    if field.name == "frames":
+        return names.index(_FIRST_OF_STILLS), -1
+    return position, 0
+
+
+def _readable(message: str) -> str:
+    """A settings error as the dialog names things ("Frame width", not "frame_width")."""
+    for name, spec in FIELDS.items():
+        if message.startswith(name):
+            return spec.label + message[len(name) :]
+    return message[:1].upper() + message[1:]
+
+
+def _form(box: QGroupBox) -> QFormLayout:
+    form = QFormLayout(box)
+    form.setContentsMargins(14, 12, 14, 12)
+    form.setHorizontalSpacing(16)
+    form.setVerticalSpacing(8)
+    return form
+
+
+def _processing_editor(name: str, type_name: object) -> QWidget:
+    spec = FIELDS[name]
+    if type_name in ("bool", bool):
+        return QCheckBox(spec.label)
+    editor: QSpinBox | QDoubleSpinBox
+    if type_name in ("int", int):
+        editor = QSpinBox()
+        editor.setRange(int(spec.minimum or 0), int(spec.maximum or 1_000_000))
+    else:
+        editor = QDoubleSpinBox()
+        editor.setDecimals(1)
+        editor.setRange(spec.minimum or 0.0, spec.maximum or 1e6)
+        editor.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+    if spec.unit:
+        editor.setSuffix(f" {spec.unit}")
+    if spec.zero_means:
+        editor.setSpecialValueText(spec.zero_means)
+    editor.setMinimumWidth(140)
+    return editor
+
+
+def _set(editor: QWidget, value: Any) -> None:
+    if isinstance(editor, QCheckBox):
+        editor.setChecked(bool(value))
+    elif isinstance(editor, QSpinBox | QDoubleSpinBox):
+        editor.setValue(value)
+    elif isinstance(editor, QComboBox):
+        editor.setCurrentIndex(max(0, editor.findData(value)))
+    elif isinstance(editor, _PathEdit):
+        editor.line.setText(str(value))
+
+
+def _get(editor: QWidget) -> Any:
+    if isinstance(editor, QCheckBox):
+        return editor.isChecked()
+    if isinstance(editor, QSpinBox | QDoubleSpinBox):
+        return editor.value()
+    if isinstance(editor, QComboBox):
+        return editor.currentData()
+    if isinstance(editor, _PathEdit):
+        return editor.line.text()
+    raise TypeError(editor)

@@ -1,0 +1,134 @@
+"""Settings, UI state and the queue survive closing the window."""
+
+from __future__ import annotations
+
+import shutil
+
+import psutil
+from PySide6.QtCore import QSettings
+
+from core.errors import SettingsError
+from core.manifest import DONE
+from core.settings import Settings
+from gui.queue.entry import QUEUED
+from gui.user_settings import SettingsStore, UserSettings
+
+from .conftest import add_and_wait, close_window, wait_finished
+
+
+def test_settings_persist_across_a_new_window(qtbot, make_window, app_dirs, tmp_path):
+    window = make_window()
+    dialog = window.open_settings()
+    dialog.editor("snippet_seconds").setValue(12)
+    dialog.editor("gif_fps").setValue(15)
+    dialog.editor("gif_width").setValue(320)
+    dialog.editor("frame_interval").setValue(2.5)
+    dialog.editor("frames").setChecked(False)
+    dialog.editor("workers").setValue(3)
+    dialog.editor("output_folder").line.setText(str(tmp_path / "previews"))
+    assert not dialog.editor("frame_width").isEnabled()  # no stills: their width is moot
+    dialog.accept()
+    expected = UserSettings(
+        processing=Settings(
+            snippet_seconds=12, gif_fps=15, gif_width=320, frame_interval=2.5, frames=False,
+            frame_width=0, jpeg_quality=90,
+        ),
+        workers=3,
+        output_folder=tmp_path / "previews",
+    )  # fmt: skip
+    assert window.settings == expected
+    close_window(qtbot, window)
+
+    again = make_window()
+    assert again.settings == expected
+    dialog = again.open_settings()
+    assert dialog.editor("snippet_seconds").value() == 12
+    assert dialog.editor("frames").isChecked() is False
+    assert dialog.values() == expected
+    dialog.reject()
+
+    # Window layout is UI state, kept apart from the settings.
+    settings_keys = QSettings(str(app_dirs.settings_file), QSettings.Format.IniFormat).allKeys()
+    state_keys = QSettings(str(app_dirs.ui_state_file), QSettings.Format.IniFormat).allKeys()
+    assert "geometry" in state_keys and "geometry" not in settings_keys
+    assert "processing/snippet_seconds" in settings_keys
+
+
+def test_an_invalid_setting_is_explained_and_cannot_be_saved(qtbot, make_window):
+    window = make_window()
+    dialog = window.open_settings()
+    dialog.editor("frame_width").setValue(8)
+    assert dialog.error.text() == "Frame width must be 0 (video size) or at least 16 px"
+    assert not dialog._ok.isEnabled()
+    dialog.editor("frame_width").setValue(0)
+    assert dialog.error.text() == "" and dialog._ok.isEnabled()
+    assert dialog.editor("frame_width").text() == "video size"
+    dialog.reject()
+
+
+def test_saved_values_that_no_longer_validate_fall_back_to_defaults(app_dirs, tmp_path):
+    raw = QSettings(str(app_dirs.settings_file), QSettings.Format.IniFormat)
+    raw.setValue("processing/gif_fps", "900")
+    raw.setValue("processing/snippet_seconds", "12")
+    raw.setValue("app/workers", "lots")
+    raw.setValue("app/backend", "mainframe")
+    raw.setValue("app/output_folder", str(tmp_path))
+    raw.sync()
+    loaded = SettingsStore(app_dirs.settings_file).load()
+    defaults = UserSettings()
+    assert loaded.processing == Settings(snippet_seconds=12)
+    assert (loaded.workers, loaded.backend) == (defaults.workers, defaults.backend)
+    assert loaded.output_folder == tmp_path
+    try:
+        UserSettings(workers=0)
+    except SettingsError as exc:
+        assert "parallel snippets" in str(exc)
+    else:
+        raise AssertionError("workers=0 accepted")
+
+
+def test_the_queue_and_its_state_survive_a_restart(qtbot, make_window, tmp_path, step_video):
+    window = make_window()
+    add_and_wait(qtbot, window, [step_video])
+    wait_finished(qtbot, window)
+    window.scheduler.set_held(True)
+    waiting = []
+    for name in ("b-roll.mp4", "interview.mov"):
+        waiting.append(tmp_path / name)
+        shutil.copy(step_video, waiting[-1])
+    add_and_wait(qtbot, window, waiting)
+    window.model.move(2, 1)
+    close_window(qtbot, window)
+
+    again = make_window()
+    entries = list(again.model)
+    assert [e.name for e in entries] == [step_video.name, "interview.mov", "b-roll.mp4"]
+    assert [e.status for e in entries] == [DONE, QUEUED, QUEUED]
+    qtbot.waitUntil(lambda: entries[0].fraction == 1.0)  # progress read back from its manifest
+    assert entries[0].duration == 8.0
+    # Unfinished work waits for the user, who is told so.
+    assert again.scheduler.held
+    assert again.message_bar.isVisible() and "2 unfinished jobs" in again.message_bar.text.text()
+    again.message_bar.click("Start queue")
+    wait_finished(qtbot, again)
+    assert [e.status for e in again.model] == [DONE, DONE, DONE]
+
+
+def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
+    qtbot, make_window, long_video, user_settings
+):
+    window = make_window()
+    window.apply_settings(user_settings.with_changes(workers=1))
+    add_and_wait(qtbot, window, [long_video])
+    entry = window.model.entry_at(0)
+    qtbot.waitUntil(lambda: entry.done >= 1, timeout=30_000)
+    close_window(qtbot, window)
+    assert not psutil.Process().children(recursive=True)  # ffmpeg stopped with the window
+
+    again = make_window()
+    restored = again.model.entry_at(0)
+    assert restored.status == QUEUED and again.scheduler.held
+    assert "1 unfinished job from last time is waiting" in again.message_bar.text.text()
+    again.message_bar.click("Start queue")
+    wait_finished(qtbot, again)
+    assert restored.status == DONE

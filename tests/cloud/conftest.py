@@ -1,4 +1,4 @@
-"""Fixtures for the cloud path: one emulator per session (moto server + the real handlers),
+"""Fixtures for the cloud path: one emulator for this package (moto server + the real handlers),
 AWS settings pointing clients at it, and small generated videos."""
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ SETTINGS = Settings(snippet_seconds=2, gif_fps=5, gif_width=64, frame_width=80)
 FAST_POLLING = Polling(first=0.2, longest=1.0, stall=120)
 
 
-@pytest.fixture(scope="session")
+# Package scope: the emulator (and its request threads) is gone before other packages'
+# tests run, whose leak guards would otherwise see its threads.
+@pytest.fixture(scope="package")
 def sim_session() -> Iterator[CloudSim]:
     sim = CloudSim(default_template(), stack=STACK, workers=2, retry_delay=1)
     sim.start()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from .manifest import DONE, Manifest
+
 
 class ProgressTracker:
     def __init__(
@@ -27,6 +29,13 @@ class ProgressTracker:
         self._started = clock()
         self._paused_at: float | None = None
         self._paused_total = 0.0
+
+    @classmethod
+    def for_manifest(cls, manifest: Manifest) -> ProgressTracker:
+        """A tracker for a run that renders every snippet of ``manifest`` not yet done."""
+        todo = {s.index: s.end - s.start for s in manifest.snippets if s.status != DONE}
+        done = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
+        return cls(todo, done, manifest.source.duration or 0.0)
 
     def update(self, index: int, fraction: float) -> None:
         if index in self._fractions:

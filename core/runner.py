@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .batch import JobOutcome, run_batch
 from .errors import FrameFanError
 from .events import (
     EventCallback,
@@ -31,7 +32,7 @@ from .events import (
 )
 from .ffmpeg_process import ProcessGroup
 from .input_safety import Source, as_source
-from .layout import FRAMES_DIR, GIFS_DIR, MANIFEST_NAME, WORK_DIR, frame_relpath, job_dir_for
+from .layout import FRAMES_DIR, GIFS_DIR, MANIFEST_NAME, WORK_DIR, frame_relpath
 from .manifest import CANCELLED, DONE, FAILED, PENDING, RUNNING, Manifest, SnippetRecord, SourceInfo
 from .plan import frame_indices
 from .probe import MediaInfo, probe
@@ -85,19 +86,6 @@ class JobControl:
 
 
 @dataclass
-class JobOutcome:
-    """The result of one input of a batch."""
-
-    input: str
-    job_dir: Path
-    manifest: Manifest
-
-    @property
-    def manifest_path(self) -> Path:
-        return self.job_dir / MANIFEST_NAME
-
-
-@dataclass
 class LocalRunner:
     settings: Settings
     workers: int = field(default_factory=default_workers)
@@ -115,15 +103,7 @@ class LocalRunner:
         self, inputs: Sequence[str | os.PathLike[str]], out_root: Path
     ) -> list[JobOutcome]:
         """Run one job per input under ``out_root``; one bad input fails alone."""
-        dirs = [job_dir_for(out_root, os.fspath(p)) for p in inputs]
-        unique: dict[Path, str | os.PathLike[str]] = {}
-        for path, job_dir in zip(inputs, dirs, strict=True):
-            unique.setdefault(job_dir, path)  # the same file twice is processed once
-        manifests = await asyncio.gather(
-            *(self.run_job(path, job_dir) for job_dir, path in unique.items())
-        )
-        by_dir = dict(zip(unique, manifests, strict=True))
-        return [JobOutcome(os.fspath(p), d, by_dir[d]) for p, d in zip(inputs, dirs, strict=True)]
+        return await run_batch(self.run_job, inputs, out_root)
 
     async def run_job(
         self,
@@ -202,12 +182,7 @@ class _JobRun:
         self.manifest = manifest
         self.control = control
         self.todo = [s for s in manifest.snippets if s.status != DONE]
-        done_seconds = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
-        self.tracker = ProgressTracker(
-            {s.index: s.end - s.start for s in self.todo},
-            done_seconds,
-            manifest.source.duration or 0.0,
-        )
+        self.tracker = ProgressTracker.for_manifest(manifest)
         control._attach(self.tracker)
         self._last_progress = 0.0
 

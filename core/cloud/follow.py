@@ -62,11 +62,7 @@ class Follower:
         self.polling = polling
         self._downloads = asyncio.Semaphore(downloads)
         self._seen: dict[int, str] = {}  # snippet index → ETag of the record last read
-        todo = [s for s in manifest.snippets if s.status != DONE]
-        done_seconds = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
-        self.tracker = ProgressTracker(
-            {s.index: s.end - s.start for s in todo}, done_seconds, manifest.source.duration or 0
-        )
+        self.tracker = ProgressTracker.for_manifest(manifest)
 
     def unsettled(self) -> list[SnippetRecord]:
         return [s for s in self.manifest.snippets if s.status not in (DONE, FAILED)]

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..atomic import write_atomic
+from ..batch import JobOutcome, run_batch
 from ..errors import FrameFanError
 from ..events import (
     EventCallback,
@@ -37,7 +38,7 @@ from ..events import (
     UploadProgress,
 )
 from ..input_safety import Source, as_source
-from ..layout import MANIFEST_NAME, frame_relpath, job_dir_for
+from ..layout import MANIFEST_NAME, frame_relpath
 from ..manifest import (
     CANCELLED,
     DONE,
@@ -50,7 +51,7 @@ from ..manifest import (
 )
 from ..plan import frame_indices
 from ..probe import probe
-from ..runner import JobControl, JobOutcome
+from ..runner import JobControl
 from ..settings import Settings
 from .aws import CloudError, explain
 from .follow import Follower, Polling
@@ -88,15 +89,7 @@ class LambdaRunner:
     async def run_batch(
         self, inputs: Sequence[str | os.PathLike[str]], out_root: Path
     ) -> list[JobOutcome]:
-        dirs = [job_dir_for(out_root, os.fspath(p)) for p in inputs]
-        unique: dict[Path, str | os.PathLike[str]] = {}
-        for path, job_dir in zip(inputs, dirs, strict=True):
-            unique.setdefault(job_dir, path)
-        manifests = await asyncio.gather(
-            *(self.run_job(path, job_dir) for job_dir, path in unique.items())
-        )
-        by_dir = dict(zip(unique, manifests, strict=True))
-        return [JobOutcome(os.fspath(p), d, by_dir[d]) for p, d in zip(inputs, dirs, strict=True)]
+        return await run_batch(self.run_job, inputs, out_root)
 
     async def run_job(
         self,

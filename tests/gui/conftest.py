@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from core.manifest import DONE
@@ -142,7 +143,8 @@ def out_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def user_settings(app_dirs: AppDirs, out_dir: Path) -> UserSettings:
     """Small, fast settings, saved where the window will read them."""
-    settings = UserSettings(processing=FAST, workers=2, output_folder=out_dir)
+    settings = UserSettings(processing=FAST, output_folder=out_dir)
+    settings = settings.with_backend_values("local", workers=2)
     SettingsStore(app_dirs.settings_file).save(settings)
     return settings
 
@@ -206,3 +208,15 @@ def add_and_wait(qtbot, window: MainWindow, paths: list[Path]):
     task = window.add_paths(paths)
     qtbot.waitUntil(task.done, timeout=10_000)
     return task.result()
+
+
+def click_row_button(qtbot, window, entry_id: str, action: str) -> None:
+    """Click the row's button for ``action`` (failing when the row does not offer it)."""
+    view = window.queue_view
+    index = window.model.index_of(entry_id)
+    rect = view.visualRect(index)
+    boxes = dict(window.delegate.button_rects(rect, window.model.entry(entry_id)))
+    assert action in boxes, f"{action} not offered; row has {list(boxes)}"
+    QTest.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=boxes[action].center().toPoint()
+    )

@@ -35,6 +35,7 @@ from .backends import CONNECTION
 from .background import NetworkPool
 from .icons import make_icon
 from .intake import Intake, new_entry, take_in
+from .job_reader import OpenedJob, read_job
 from .message_bar import INFO, MessageBar
 from .notify import QueueNotifier
 from .preview.image_cache import ImageCache
@@ -227,18 +228,20 @@ class MainWindow(QMainWindow):
 
     async def _open_job(self, path: Path) -> QueueEntry | None:
         try:
-            manifest: Manifest = await self._in_io(Manifest.load, path)
+            job: OpenedJob = await self._in_io(read_job, path)
         except FrameFanError as exc:
             self.message_bar.show_message(f"Cannot open the job: {exc}")
             return None
-        job_dir = (path if path.is_dir() else path.parent).absolute()
+        job_dir = job.job_dir
         entry = next((e for e in self.model if e.job_dir == job_dir), None)
         if entry is None:
-            # Any finished state lets the manifest set the real one (an interrupted run
-            # reads as stopped); the source video is unknown, so it cannot be retried here.
-            entry = QueueEntry(None, manifest.source.name, manifest.backend, job_dir, DONE)
-            entry.update_from_manifest(manifest)
+            entry = job.entry()
             self.model.add([entry])
+            if job.moved and entry.status != DONE:
+                self.statusBar().showMessage(
+                    f"{job.moved} is no longer there: this job can be viewed, not run again.",
+                    12000,
+                )
         self.ui_state.add_recent_job(job_dir / MANIFEST_NAME)
         self.select(entry.id)
         return entry

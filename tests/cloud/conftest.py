@@ -1,4 +1,4 @@
-"""Fixtures for the cloud path: one emulator per session (moto server + the real handlers),
+"""Fixtures for the cloud path: one emulator for these tests (moto server + the real handlers),
 AWS settings pointing clients at it, and small generated videos. The desktop app's tests
 start their emulators with the same helpers (:func:`start_sim`, :func:`use_sim`)."""
 
@@ -42,8 +42,10 @@ def use_sim(sim: CloudSim, monkeypatch: pytest.MonkeyPatch, folder: Path) -> Non
     monkeypatch.delenv("AWS_PROFILE", raising=False)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sim_session() -> Iterator[CloudSim]:
+    # Stopped once the cloud tests are done: its threads must not run on into other tests
+    # (the desktop app's leak guards count threads).
     sim = start_sim()
     try:
         yield sim

@@ -44,9 +44,14 @@ class SourceInfo:
     # Identifies the input's content version (local: size and mtime; cloud: the object's
     # ETag), so that a job only resumes over the very same input.
     fingerprint: str | None = None
+    # The local file's absolute path when the job ran, so that a job opened from its
+    # manifest alone can be run again; None for a URL (and in older manifests).
+    path: str | None = None
 
     @classmethod
-    def from_media(cls, name: str, info: MediaInfo, fingerprint: str | None) -> SourceInfo:
+    def from_media(
+        cls, name: str, info: MediaInfo, fingerprint: str | None, path: str | None = None
+    ) -> SourceInfo:
         return cls(
             name=name,
             duration=info.duration,
@@ -57,6 +62,7 @@ class SourceInfo:
             format=info.format,
             fps=info.fps,
             fingerprint=fingerprint,
+            path=path,
         )
 
 

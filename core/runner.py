@@ -153,10 +153,11 @@ class LocalRunner:
         await control.wait_running()
         async with self._slots:
             info = await probe(src, ffmpeg=self.ffmpeg)
-        source = SourceInfo.from_media(src.name, info, _fingerprint(src))
+        source = SourceInfo.from_media(src.name, info, _fingerprint(src), local_file(src))
         previous = _load_previous(job_dir)
         if previous is not None and _same_job(previous, source, self.settings):
             _reconcile(previous, job_dir)
+            previous.source.path = source.path  # where the input is now
             return previous, info
         for name in (GIFS_DIR, FRAMES_DIR, WORK_DIR):  # outputs of other settings or input
             shutil.rmtree(job_dir / name, ignore_errors=True)
@@ -282,6 +283,11 @@ class _JobRun:
     def _on_render_progress(self, index: int, fraction: float) -> None:
         self.tracker.update(index, fraction)
         self._progress()
+
+
+def local_file(src: Source) -> str | None:
+    """The absolute path of a local input, as the manifest records it."""
+    return str(src.local_path) if src.local_path is not None else None
 
 
 def _fingerprint(src: Source) -> str | None:

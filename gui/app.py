@@ -11,12 +11,12 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from core import __version__
 
 from .appdirs import APP_NAME, AppDirs
+from .event_loop import make_event_loop
 from .logs import setup_logging
 from .theme import DARK, LIGHT, SYSTEM, apply_theme
 
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = make_app([])
     apply_theme(app, args.theme)
     app.setQuitOnLastWindowClosed(False)  # the window closes itself once its jobs stopped
-    loop = qasync.QEventLoop(app)
+    loop = make_event_loop(app)
     asyncio.set_event_loop(loop)
 
     from .main_window import MainWindow

@@ -14,16 +14,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QSplitter,
-    QVBoxLayout,
-    QWidget,
 )
 
 from core import __version__
@@ -34,8 +31,11 @@ from core.manifest import DONE, Manifest
 from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 
 from .appdirs import AppDirs
+from .backends import CONNECTION
+from .background import NetworkPool
 from .icons import make_icon
 from .intake import Intake, new_entry, take_in
+from .job_reader import OpenedJob, read_job
 from .message_bar import INFO, MessageBar
 from .notify import QueueNotifier
 from .preview.image_cache import ImageCache
@@ -52,10 +52,10 @@ from .settings_dialog import SettingsDialog
 from .ui_state import UiState
 from .user_settings import SettingsStore, UserSettings
 from .window_actions import build_actions
+from .window_layout import build_layout
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SIZE = (1280, 800)
 VIDEO_FILTER = "Videos ({});;All files (*)".format(
     " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS))
 )
@@ -71,6 +71,9 @@ class MainWindow(QMainWindow):
         self.settings: UserSettings = self.settings_store.load()
         self.ui_state = UiState(dirs.ui_state_file)
         self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="framefan-io")
+        # Blocking calls that may wait on the network (preflight checks, connection tests),
+        # kept apart so that they never hold up reading manifests or saving the queue.
+        self._net = NetworkPool(2, "framefan-net")
         self._tasks: set[asyncio.Task[Any]] = set()
         self._shown_id: str | None = None
         self._closing = self._closed = False
@@ -79,7 +82,12 @@ class MainWindow(QMainWindow):
         self.cache = ImageCache(parent=self)
         self.model = QueueModel(self)
         self.scheduler = JobScheduler(
-            self.model, lambda: self.settings, self._io, min_free=min_free, parent=self
+            self.model,
+            lambda: self.settings,
+            self._io,
+            checks=self._net,
+            min_free=min_free,
+            parent=self,
         )
         self.delegate = QueueDelegate(self.cache, self.scheduler.can_pause, self)
         self.keeper = QueueKeeper(self.model, dirs.queue_file, self._io)
@@ -91,43 +99,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("FrameFan")
         self.setWindowIcon(make_icon("film", QColor("#2f80ed"), 64))
         self.setAcceptDrops(True)
-        self._build_layout()
+        self.splitter = build_layout(
+            self, self.message_bar, self.queue_view, self.preview, self.queue_status
+        )
         self.commands = build_actions(self, self._handlers())
         self.commands.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._connect()
         self._restore()
 
     # -- building -------------------------------------------------------------------------
-
-    def _build_layout(self) -> None:
-        queue_panel = QWidget()
-        title = QLabel("Queue")
-        title.setObjectName("queueTitle")
-        queue_layout = QVBoxLayout(queue_panel)
-        queue_layout.setContentsMargins(0, 10, 0, 0)
-        queue_layout.setSpacing(6)
-        title.setContentsMargins(14, 0, 14, 0)
-        queue_layout.addWidget(title)
-        queue_layout.addWidget(self.queue_view, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.setObjectName("mainSplitter")
-        self.splitter.addWidget(queue_panel)
-        self.splitter.addWidget(self.preview)
-        self.splitter.setStretchFactor(1, 1)
-        self.splitter.setChildrenCollapsible(False)
-        self.splitter.setHandleWidth(1)
-        self.splitter.setSizes([420, DEFAULT_SIZE[0] - 420])
-        queue_panel.setMinimumWidth(320)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.message_bar)
-        layout.addWidget(self.splitter, 1)
-        self.setCentralWidget(central)
-        self.statusBar().addPermanentWidget(self.queue_status)
-        self.setMinimumSize(960, 600)
-        self.resize(*DEFAULT_SIZE)
 
     def _handlers(self) -> dict[str, Any]:
         return {
@@ -189,6 +169,14 @@ class MainWindow(QMainWindow):
     async def _in_io(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, func, *args)
 
+    def run_blocking(self, func, *args) -> asyncio.Task[Any]:
+        """Run a blocking call that may wait on the network in a worker thread."""
+
+        async def call():
+            return await asyncio.get_running_loop().run_in_executor(self._net, func, *args)
+
+        return self.spawn(call())
+
     # -- adding jobs ----------------------------------------------------------------------
 
     def add_paths(self, paths: Iterable[Path]) -> asyncio.Task[Intake]:
@@ -240,18 +228,20 @@ class MainWindow(QMainWindow):
 
     async def _open_job(self, path: Path) -> QueueEntry | None:
         try:
-            manifest: Manifest = await self._in_io(Manifest.load, path)
+            job: OpenedJob = await self._in_io(read_job, path)
         except FrameFanError as exc:
             self.message_bar.show_message(f"Cannot open the job: {exc}")
             return None
-        job_dir = (path if path.is_dir() else path.parent).absolute()
+        job_dir = job.job_dir
         entry = next((e for e in self.model if e.job_dir == job_dir), None)
         if entry is None:
-            # Any finished state lets the manifest set the real one (an interrupted run
-            # reads as stopped); the source video is unknown, so it cannot be retried here.
-            entry = QueueEntry(None, manifest.source.name, manifest.backend, job_dir, DONE)
-            entry.update_from_manifest(manifest)
+            entry = job.entry()
             self.model.add([entry])
+            if job.moved and entry.status != DONE:
+                self.statusBar().showMessage(
+                    f"{job.moved} is no longer there: this job can be viewed, not run again.",
+                    12000,
+                )
         self.ui_state.add_recent_job(job_dir / MANIFEST_NAME)
         self.select(entry.id)
         return entry
@@ -388,11 +378,11 @@ class MainWindow(QMainWindow):
         self.queue_status.setText(queue_summary(self.model, self.scheduler.held))
 
     def show_problem(self, problem: Problem) -> None:
-        fix = (
-            ("Change output folder…", self.open_settings)
-            if problem.kind in (OUTPUT_FOLDER, DISK_SPACE)
-            else ("Settings…", self.open_settings)
-        )
+        fix = {
+            OUTPUT_FOLDER: ("Change output folder…", self.open_settings),
+            DISK_SPACE: ("Change output folder…", self.open_settings),
+            CONNECTION: ("Test connection…", lambda: self.open_settings(test_connection=True)),
+        }.get(problem.kind, ("Settings…", self.open_settings))
         message = problem.message[0].upper() + problem.message[1:] + ". The queue is paused."
         self.message_bar.show_message(message, actions=[fix, ("Try again", self._try_again)])
 
@@ -402,11 +392,16 @@ class MainWindow(QMainWindow):
 
     # -- settings -------------------------------------------------------------------------
 
-    def open_settings(self) -> SettingsDialog:
-        dialog = SettingsDialog(self.settings, self)
+    def open_settings(self, *, test_connection: bool = False) -> SettingsDialog:
+        """Open the settings dialog (and with ``test_connection``, start the chosen
+        backend's connection test in it)."""
+        dialog = SettingsDialog(self.settings, self, run_blocking=self.run_blocking)
         dialog.accepted.connect(lambda: self.apply_settings(dialog.values()))
         dialog.finished.connect(dialog.deleteLater)
         dialog.open()
+        tester = dialog.testers.get(dialog.chosen_backend().key)
+        if test_connection and tester is not None:
+            tester.start()
         return dialog
 
     def apply_settings(self, settings: UserSettings) -> None:
@@ -485,6 +480,7 @@ class MainWindow(QMainWindow):
         await asyncio.gather(*others, return_exceptions=True)
         await asyncio.wrap_future(self.keeper.save())
         self._io.shutdown(wait=True)
+        await self._net.aclose()  # a check waiting on the network ends within its timeouts
         self.cache.shutdown()
         self.preview.shutdown()
         self.notifier.close()

@@ -13,10 +13,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import qasync
 from PySide6.QtWidgets import QApplication
 
 from .appdirs import AppDirs
+from .event_loop import make_event_loop
 from .theme import apply_theme
 
 _TIMEOUT = 20.0
@@ -35,7 +35,7 @@ def take_screenshot(out: Path, manifests: list[Path], theme: str, size: str) -> 
     app = make_app([])
     apply_theme(app, theme)
     app.setQuitOnLastWindowClosed(False)
-    loop = qasync.QEventLoop(app)
+    loop = make_event_loop(app)
     asyncio.set_event_loop(loop)
     with tempfile.TemporaryDirectory(prefix="framefan-shot-") as scratch:
         window = MainWindow(AppDirs.under(Path(scratch)))

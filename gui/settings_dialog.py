@@ -1,5 +1,6 @@
 """The settings dialog, built from the settings' declarations: processing settings from
-``core.settings.FIELDS``, app settings from ``gui.user_settings.APP_FIELDS``."""
+``core.settings.FIELDS``, app settings from ``gui.user_settings.APP_FIELDS``, and each
+backend's own settings from its ``fields`` (shown only while that backend is chosen)."""
 
 from __future__ import annotations
 
@@ -29,16 +30,25 @@ from PySide6.QtWidgets import (
 from core.errors import SettingsError
 from core.settings import FIELDS, Settings
 
-from .backends import BACKENDS
+from .backends import BACKENDS, Backend, BackendField
+from .connection_test import ConnectionTester, RunBlocking
 from .user_settings import APP_FIELDS, UserSettings
 
 
 class SettingsDialog(QDialog):
-    def __init__(self, settings: UserSettings, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        settings: UserSettings,
+        parent: QWidget | None = None,
+        *,
+        run_blocking: RunBlocking | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Settings")
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(560)
         self._editors: dict[str, QWidget] = {}
+        self._backend_rows: dict[str, list[QWidget]] = {}  # by backend key: its rows' fields
+        self.testers: dict[str, ConnectionTester] = {}
 
         processing = QGroupBox("Processing")
         form = _form(processing)
@@ -53,23 +63,28 @@ class SettingsDialog(QDialog):
             else:
                 form.addRow(spec.label, editor)
 
-        app = QGroupBox("Where to process and save")
-        app_form = _form(app)
+        # Where to process: the backend, then the settings of the one chosen.
+        where = QGroupBox("Where to process")
+        self._where = _form(where)
         backend = QComboBox()
         for key, item in BACKENDS.items():
             backend.addItem(item.label, key)
-        workers = QSpinBox()
-        workers.setRange(APP_FIELDS["workers"].minimum or 1, APP_FIELDS["workers"].maximum or 64)
+        backend.setToolTip(APP_FIELDS["backend"].help)
+        self._editors["backend"] = backend
+        self._where.addRow(APP_FIELDS["backend"].label, backend)
+        for item in BACKENDS.values():
+            self._add_backend_rows(item, run_blocking)
+
+        files = QGroupBox("Files")
+        files_form = _form(files)
         self._editors.update(
-            backend=backend,
-            workers=workers,
             output_folder=_PathEdit(folder=True),
             ffmpeg=_PathEdit(folder=False, placeholder="automatic"),
         )
-        for name in ("backend", "workers", "output_folder", "ffmpeg"):
+        for name in ("output_folder", "ffmpeg"):
             spec = APP_FIELDS[name]
             self._editors[name].setToolTip(spec.help)
-            app_form.addRow(spec.label, self._editors[name])
+            files_form.addRow(spec.label, self._editors[name])
 
         self.error = QLabel()
         self.error.setObjectName("errorText")
@@ -88,28 +103,47 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(12)
+        _align_labels([form, self._where, files_form])
         layout.addWidget(processing)
-        layout.addWidget(app)
+        layout.addWidget(where)
+        layout.addWidget(files)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
         frames = self._editors["frames"]
         assert isinstance(frames, QCheckBox)
         frames.toggled.connect(self._frames_toggled)
+        backend.currentIndexChanged.connect(self._backend_changed)
         for editor in self._editors.values():
-            for signal in ("valueChanged", "toggled", "currentIndexChanged", "textChanged"):
+            for signal in (
+                "valueChanged",
+                "toggled",
+                "currentIndexChanged",
+                "currentTextChanged",
+                "textChanged",
+            ):
                 if hasattr(editor, signal):
                     getattr(editor, signal).connect(self._validate)
+        self.finished.connect(self._stop_tests)
         self.set_values(settings)
 
     def editor(self, name: str) -> QWidget:
+        """The editor of a setting: ``snippet_seconds``, ``backend``, or a backend's own
+        as ``<backend>.<field>`` (``lambda.stack``)."""
         return self._editors[name]
+
+    def chosen_backend(self) -> Backend:
+        return BACKENDS[str(_get(self._editors["backend"]))]
 
     def set_values(self, settings: UserSettings) -> None:
         for name, value in settings.processing.to_dict().items():
             _set(self._editors[name], value)
         for name in APP_FIELDS:
             _set(self._editors[name], getattr(settings, name))
+        for key, values in settings.backend_values.items():
+            for name, value in values.items():
+                _set(self._editors[f"{key}.{name}"], value)
+        self._backend_changed()
         self._validate()
 
     def values(self) -> UserSettings:
@@ -120,13 +154,58 @@ class SettingsDialog(QDialog):
         output = str(_get(self._editors["output_folder"])).strip()
         if not output:
             raise SettingsError("choose an output folder")
+        chosen = self.chosen_backend()
+        missing = chosen.missing(self.backend_values(chosen))
+        if missing is not None:
+            raise SettingsError(f"enter the {missing.label.lower()} ({chosen.label})")
         return UserSettings(
             processing=processing,
-            backend=str(_get(self._editors["backend"])),
-            workers=int(_get(self._editors["workers"])),
+            backend=chosen.key,
             output_folder=Path(output).expanduser(),
             ffmpeg=str(_get(self._editors["ffmpeg"])).strip(),
+            backend_values={key: self.backend_values(item) for key, item in BACKENDS.items()},
         )
+
+    def backend_values(self, item: Backend) -> dict[str, Any]:
+        return {f.name: _get(self._editors[f"{item.key}.{f.name}"]) for f in item.fields}
+
+    # -- building -------------------------------------------------------------------------
+
+    def _add_backend_rows(self, item: Backend, run_blocking: RunBlocking | None) -> None:
+        rows = self._backend_rows[item.key] = []
+        for spec in item.fields:
+            editor = _backend_editor(spec)
+            editor.setToolTip(spec.help)
+            self._editors[f"{item.key}.{spec.name}"] = editor
+            self._where.addRow("" if isinstance(editor, QCheckBox) else spec.label, editor)
+            rows.append(editor)
+        if item.test_connection is not None and run_blocking is not None:
+            tester = ConnectionTester(item, lambda: self.backend_values(item), run_blocking)
+            tester.resultShown.connect(self._fit_height)
+            self.testers[item.key] = tester
+            self._where.addRow("", tester)
+            rows.append(tester)
+
+    # -- reacting -------------------------------------------------------------------------
+
+    def _backend_changed(self) -> None:
+        chosen = self.chosen_backend().key
+        for key, rows in self._backend_rows.items():
+            for widget in rows:
+                self._where.setRowVisible(widget, key == chosen)
+        self.adjustSize()
+
+    def _fit_height(self) -> None:
+        """Grow to show what was added (a connection test's result), never shrink."""
+        layout = self.layout()
+        layout.activate()
+        needed = (
+            layout.totalHeightForWidth(self.width())
+            if layout.hasHeightForWidth()
+            else layout.totalSizeHint().height()
+        )
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def _validate(self) -> None:
         try:
@@ -141,6 +220,10 @@ class SettingsDialog(QDialog):
     def _frames_toggled(self, on: bool) -> None:
         for name in ("frame_interval", "frame_width", "jpeg_quality"):
             self._editors[name].setEnabled(on)
+
+    def _stop_tests(self) -> None:
+        for tester in self.testers.values():
+            tester.stop()
 
 
 class _PathEdit(QWidget):
@@ -195,6 +278,20 @@ def _form(box: QGroupBox) -> QFormLayout:
     return form
 
 
+def _align_labels(forms: list[QFormLayout]) -> None:
+    """One label column for all the groups, so their fields line up."""
+    labels = [
+        item.widget()
+        for form in forms
+        for row in range(form.rowCount())
+        if (item := form.itemAt(row, QFormLayout.ItemRole.LabelRole)) is not None
+        and isinstance(item.widget(), QLabel)
+    ]
+    width = max((label.sizeHint().width() for label in labels), default=0)
+    for label in labels:
+        label.setMinimumWidth(width)
+
+
 def _processing_editor(name: str, type_name: object) -> QWidget:
     spec = FIELDS[name]
     if type_name in ("bool", bool):
@@ -216,13 +313,37 @@ def _processing_editor(name: str, type_name: object) -> QWidget:
     return editor
 
 
+def _backend_editor(spec: BackendField) -> QWidget:
+    if isinstance(spec.default, bool):
+        return QCheckBox(spec.label)
+    if isinstance(spec.default, int):
+        spin = QSpinBox()
+        spin.setRange(spec.minimum or 0, spec.maximum or 1_000_000)
+        spin.setFixedWidth(140)  # as the processing settings' boxes
+        return spin
+    if spec.suggestions is not None:
+        combo = QComboBox()
+        combo.setEditable(True)
+        combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        combo.addItems(spec.suggestions())
+        combo.lineEdit().setPlaceholderText(spec.placeholder)
+        return combo
+    line = QLineEdit()
+    line.setPlaceholderText(spec.placeholder)
+    return line
+
+
 def _set(editor: QWidget, value: Any) -> None:
     if isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))
     elif isinstance(editor, QSpinBox | QDoubleSpinBox):
         editor.setValue(value)
+    elif isinstance(editor, QComboBox) and editor.isEditable():
+        editor.setCurrentText(str(value))
     elif isinstance(editor, QComboBox):
         editor.setCurrentIndex(max(0, editor.findData(value)))
+    elif isinstance(editor, QLineEdit):
+        editor.setText(str(value))
     elif isinstance(editor, _PathEdit):
         editor.line.setText(str(value))
 
@@ -232,8 +353,12 @@ def _get(editor: QWidget) -> Any:
         return editor.isChecked()
     if isinstance(editor, QSpinBox | QDoubleSpinBox):
         return editor.value()
+    if isinstance(editor, QComboBox) and editor.isEditable():
+        return editor.currentText().strip()
     if isinstance(editor, QComboBox):
         return editor.currentData()
+    if isinstance(editor, QLineEdit):
+        return editor.text().strip()
     if isinstance(editor, _PathEdit):
         return editor.line.text()
     raise TypeError(editor)

@@ -1,5 +1,6 @@
-"""The user's settings: processing settings (declared once, in ``core.settings``) plus the
-app's own (backend, parallel snippets, output folder, ffmpeg), persisted with QSettings.
+"""The user's settings: processing settings (declared once, in ``core.settings``), the app's
+own (backend, output folder, ffmpeg) and each backend's own (declared with the backend, in
+``gui.backends``), persisted with QSettings.
 
 Window geometry and other UI state live apart, in :mod:`gui.ui_state`: resetting the
 settings never moves a window, and saving the layout never touches a setting.
@@ -8,6 +9,7 @@ settings never moves a window, and saving the layout never touches a setting.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -15,61 +17,84 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from core.errors import SettingsError
-from core.runner import default_workers
 from core.settings import Settings
 
 from .appdirs import default_output_folder
-from .backends import BACKENDS, DEFAULT_BACKEND
+from .backends import BACKENDS, DEFAULT_BACKEND, FieldValue
 
 log = logging.getLogger(__name__)
 
 _PROCESSING = "processing"
 _APP = "app"
+_BACKEND_GROUP = "backend-{}"  # one group per backend, e.g. [backend-lambda]
 
 
 @dataclass(frozen=True)
 class AppField:
-    """How one app setting is presented and bounded (its type and default are those of the
+    """How one app setting is presented (its type and default are those of the
     :class:`UserSettings` field of the same name)."""
 
     label: str
     help: str
-    minimum: int | None = None
-    maximum: int | None = None
 
 
 APP_FIELDS: dict[str, AppField] = {
     "backend": AppField("Backend", "Where videos are processed."),
-    "workers": AppField(
-        "Parallel snippets", "Snippets rendered at the same time on this computer.", 1, 64
-    ),
     "output_folder": AppField("Output folder", "Each video gets its own folder in here."),
     "ffmpeg": AppField("ffmpeg program", "Leave empty to use the ffmpeg that comes with FrameFan."),
 }
+
+
+def default_backend_values() -> dict[str, dict[str, FieldValue]]:
+    return {key: item.defaults() for key, item in BACKENDS.items()}
 
 
 @dataclass(frozen=True)
 class UserSettings:
     processing: Settings = field(default_factory=Settings)
     backend: str = DEFAULT_BACKEND
-    workers: int = field(default_factory=default_workers)
     output_folder: Path = field(default_factory=default_output_folder)
     ffmpeg: str = ""
+    # Each backend's own settings, by backend key and field name; missing ones take their
+    # defaults, so this always holds every field of every backend.
+    backend_values: Mapping[str, Mapping[str, FieldValue]] = field(
+        default_factory=default_backend_values
+    )
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise SettingsError(f"unknown backend {self.backend!r}")
-        spec = APP_FIELDS["workers"]
-        if not spec.minimum <= self.workers <= spec.maximum:  # type: ignore[operator]
-            raise SettingsError(
-                f"parallel snippets must be between {spec.minimum} and {spec.maximum}"
-            )
+        complete: dict[str, dict[str, FieldValue]] = {}
+        for key, item in BACKENDS.items():
+            given = self.backend_values.get(key, {})
+            unknown = set(given) - {f.name for f in item.fields}
+            if unknown:
+                raise SettingsError(f"{item.label} has no setting {sorted(unknown)[0]!r}")
+            values = {}
+            for spec in item.fields:
+                try:
+                    values[spec.name] = spec.coerce(given.get(spec.name, spec.default))
+                except ValueError as exc:
+                    raise SettingsError(str(exc)) from None
+            complete[key] = values
+        object.__setattr__(self, "backend_values", complete)
+
+    def values_of(self, backend_key: str | None = None) -> dict[str, FieldValue]:
+        """The settings of a backend (of the chosen one by default)."""
+        return dict(self.backend_values[backend_key or self.backend])
 
     def with_changes(self, **changes: Any) -> UserSettings:
         return replace(self, **changes)
 
+    def with_backend_values(self, backend_key: str, **values: FieldValue) -> UserSettings:
+        merged = {key: dict(current) for key, current in self.backend_values.items()}
+        merged[backend_key].update(values)
+        return replace(self, backend_values=merged)
 
-APP_FIELD_NAMES = tuple(f.name for f in fields(UserSettings) if f.name != "processing")
+
+APP_FIELD_NAMES = tuple(
+    f.name for f in fields(UserSettings) if f.name not in ("processing", "backend_values")
+)
 assert set(APP_FIELD_NAMES) == set(APP_FIELDS), "every app setting needs its AppField"
 
 
@@ -94,13 +119,19 @@ class SettingsStore:
             except (SettingsError, ValueError, TypeError):
                 log.warning("ignoring the invalid saved setting %s=%r", name, raw)
                 values.pop(name, None)
-        return replace(defaults, processing=processing, **values)
+        return replace(
+            defaults, processing=processing, backend_values=self._load_backends(), **values
+        )
 
     def save(self, settings: UserSettings) -> None:
         for name, value in settings.processing.to_strings().items():
             self._qs.setValue(f"{_PROCESSING}/{name}", value)
         for name in APP_FIELD_NAMES:
             self._qs.setValue(f"{_APP}/{name}", str(getattr(settings, name)))
+        for key, values in settings.backend_values.items():
+            for name, value in values.items():
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                self._qs.setValue(f"{_BACKEND_GROUP.format(key)}/{name}", text)
         self._qs.sync()
 
     def _load_processing(self) -> Settings:
@@ -119,11 +150,23 @@ class SettingsStore:
             self._qs.endGroup()
         return Settings.from_dict(valid)
 
+    def _load_backends(self) -> dict[str, dict[str, FieldValue]]:
+        loaded: dict[str, dict[str, FieldValue]] = {}
+        for key, item in BACKENDS.items():
+            loaded[key] = {}
+            for spec in item.fields:
+                raw = self._qs.value(f"{_BACKEND_GROUP.format(key)}/{spec.name}")
+                if raw is None:
+                    continue
+                try:
+                    loaded[key][spec.name] = spec.coerce(raw)
+                except ValueError as exc:
+                    log.warning("ignoring the saved %s setting %s: %s", key, spec.name, exc)
+        return loaded
+
 
 def _coerce(name: str, raw: object) -> Any:
     text = str(raw)
-    if name == "workers":
-        return int(text)
     if name == "output_folder":
         if not text.strip():
             raise ValueError("empty folder")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import time
@@ -113,6 +114,7 @@ def test_job_renders_every_snippet_and_frame(make_video, tmp_path: Path) -> None
     )
     assert source.duration == pytest.approx(7.52)
     assert source.fingerprint
+    assert source.path == str(make_video(media.STEP_MP4).absolute())
 
 
 def test_events_tell_the_story_in_order(make_video, tmp_path: Path) -> None:
@@ -224,6 +226,20 @@ def test_rerun_skips_finished_snippets(make_video, tmp_path: Path) -> None:
     after.pop(MANIFEST_NAME), before.pop(MANIFEST_NAME)
     assert after == before  # not one output rewritten
     assert second.snippets == first.snippets
+
+
+def test_resuming_a_manifest_without_the_source_path_records_it(make_video, tmp_path: Path) -> None:
+    """Manifests written before ``source.path`` existed still resume, and learn it."""
+    job = tmp_path / "job"
+    path = make_video(media.STEP_MP4)
+    run_job(path, job)
+    data = json.loads((job / MANIFEST_NAME).read_text(encoding="utf-8"))
+    del data["source"]["path"]
+    (job / MANIFEST_NAME).write_text(json.dumps(data), encoding="utf-8")
+    assert Manifest.load(job).source.path is None
+    second, events = run_job(path, job)
+    assert events.started() == []  # resumed: nothing rendered again
+    assert second.source.path == Manifest.load(job).source.path == str(path.absolute())
 
 
 def test_deleted_outputs_are_rendered_again(make_video, tmp_path: Path) -> None:

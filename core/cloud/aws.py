@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import botocore.session
 from botocore.config import Config
 
 from ..errors import FrameFanError
@@ -51,6 +52,15 @@ def make_session(profile: str | None = None, region: str | None = None) -> boto3
     if session.region_name is None and os.environ.get("AWS_REGION"):
         session = boto3.Session(profile_name=profile or None, region_name=os.environ["AWS_REGION"])
     return session
+
+
+def profile_names() -> list[str]:
+    """The profiles of the user's AWS config and credentials files (reads only those files;
+    an unreadable file gives none)."""
+    try:
+        return sorted(botocore.session.Session().available_profiles)
+    except botocore.exceptions.BotoCoreError:
+        return []
 
 
 def make_client(session: boto3.Session, service: str, **config: Any) -> Any:

@@ -22,7 +22,7 @@ import logging
 import os
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ from ..manifest import (
 )
 from ..plan import frame_indices
 from ..probe import probe
-from ..runner import JobControl
+from ..runner import JobControl, local_file
 from ..settings import Settings
 from .aws import CloudError, explain
 from .follow import Follower, Polling
@@ -147,7 +147,7 @@ class _CloudJob:
         stat = self.src.local_path.stat()
         fingerprint = f"{stat.st_size}-{stat.st_mtime_ns}"
         self.cloud_job = cloud_job_id(self.job_id, fingerprint, runner.settings)
-        source = SourceInfo.from_media(self.src.name, info, None)
+        source = SourceInfo.from_media(self.src.name, info, None, local_file(self.src))
         self.manifest = self._local_manifest(source)
         path = self.save()
         total, done = len(self.manifest.snippets), self.manifest.counts()[DONE]
@@ -302,7 +302,8 @@ class _CloudJob:
                 snippet.status, snippet.gif, snippet.error = PENDING, None, None
             path = self.save()
             runner._emit(JobStarted(self.job_id, local.source, path, len(local.snippets), 0))
-        local.source = remote.source
+        # The cloud's probe describes the input; only the desktop knows where it lives.
+        local.source = replace(remote.source, path=local.source.path)
         session = self._session()
         store = ResultsStore(session.s3, session.resources.results_bucket)
         follower = Follower(

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLocale, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
@@ -19,7 +19,7 @@ from ..backends import backend
 from ..icons import draw_icon
 from ..preview.frame_view import CANVAS, CANVAS_TEXT
 from ..preview.image_cache import ImageCache, ImageKey
-from .entry import PAUSED, QUEUED, QueueEntry
+from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry
 from .model import ENTRY_ROLE
 
 ROW_H = 92
@@ -189,7 +189,7 @@ class QueueDelegate(QStyledItemDelegate):
         small.setPointSizeF(base_font.pointSizeF() * 0.9)
 
         # Line 1: name, and the status chip after it.
-        status = STATUS_TEXT.get(entry.status, entry.status)
+        status = status_text(entry)
         chip_font = QFont(small)
         chip_font.setBold(True)
         painter.setFont(chip_font)
@@ -242,7 +242,9 @@ class QueueDelegate(QStyledItemDelegate):
             return
 
         # Line 3: progress bar and percentage, in columns that line up from row to row.
-        percent = f"{entry.uploading if entry.uploading is not None else entry.fraction:.0%}"
+        # A job that uploads first shows the upload's progress, then the snippets'.
+        fraction = entry.uploading if entry.uploading is not None else entry.fraction
+        percent = f"{fraction:.0%}"
         percent_w = metrics.horizontalAdvance("100%") + 8
         bar = QRectF(rect.left(), line2.bottom() + 9, rect.width() - percent_w, BAR_H)
         track = QColor(text)
@@ -250,7 +252,6 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(track)
         painter.drawRoundedRect(bar, BAR_H / 2, BAR_H / 2)
-        fraction = entry.uploading if entry.uploading is not None else entry.fraction
         if fraction > 0:
             done = QRectF(
                 bar.left(), bar.top(), max(BAR_H, bar.width() * min(1.0, fraction)), BAR_H
@@ -270,7 +271,9 @@ class QueueDelegate(QStyledItemDelegate):
             painter.setPen(STATUS_COLOR[FAILED])
             painter.drawText(line4, _LEFT, metrics.elidedText(error, _ELIDE, rect.width()))
         else:
-            painter.drawText(line4, _LEFT, _time_text(entry))
+            painter.drawText(
+                line4, _LEFT, metrics.elidedText(progress_text(entry), _ELIDE, rect.width())
+            )
 
     def _paint_button(self, painter: QPainter, palette: QPalette, action: str, box: QRectF) -> None:
         hovered = self.hover_pos is not None and box.contains(self.hover_pos)
@@ -318,16 +321,30 @@ def _facts(entry: QueueEntry) -> list[str]:
         facts.append(f"{entry.width}×{entry.height}")
     if entry.total:
         facts.append(f"{entry.done}/{entry.total} snippets")
-    facts.append(backend(entry.backend).label)
+    facts.append(backend(entry.backend).short_label)
     return facts
 
 
-def _time_text(entry: QueueEntry) -> str:
-    if entry.uploading is not None:
-        return "Uploading the video…"
+def status_text(entry: QueueEntry) -> str:
+    """The status chip's word: a running job that is uploading says so."""
+    if entry.status == RUNNING and entry.phase == UPLOAD:
+        return "Uploading"
+    return STATUS_TEXT.get(entry.status, entry.status)
+
+
+def progress_text(entry: QueueEntry) -> str:
+    """The line under the progress bar: time so far and left, and for a job that uploads
+    first, which phase it is in."""
+    if entry.phase == UPLOAD:
+        total = _size(entry.upload_total)
+        if entry.upload_total and entry.upload_sent >= entry.upload_total:
+            return f"Uploaded {total} · starting in the cloud…"
+        return f"Uploading the video · {_size(entry.upload_sent)} of {total}"
     elapsed = entry.elapsed_now()
     if entry.status in (RUNNING, PAUSED):
         parts = [f"{format_clock(elapsed)} elapsed"]
+        if entry.phase == SNIPPETS:
+            parts.insert(0, "Rendering snippets")
         if entry.status == RUNNING:
             parts.append("estimating…" if entry.eta is None else f"{format_clock(entry.eta)} left")
         return " · ".join(parts)
@@ -336,6 +353,10 @@ def _time_text(entry: QueueEntry) -> str:
     if entry.status == QUEUED:
         return "Waiting to start"
     return ""
+
+
+def _size(count: int) -> str:
+    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
 
 
 def _error_text(entry: QueueEntry) -> str:

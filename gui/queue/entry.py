@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 
 QUEUED = "queued"
 PAUSED = "paused"
+# The phases of a running job that sends its video elsewhere first: upload, then snippets.
+UPLOAD = "upload"
+SNIPPETS = "snippets"
 FINISHED = frozenset({DONE, PARTIAL, FAILED, CANCELLED})
 ACTIVE = frozenset({RUNNING, PAUSED})
 
@@ -48,13 +51,22 @@ class QueueEntry:
     failed: int = 0
     total: int = 0
     eta: float | None = None
-    uploading: float | None = None  # fraction of the upload, while a cloud job uploads
+    phase: str | None = None  # UPLOAD or SNIPPETS, for a running job that uploads first
+    upload_sent: int = 0  # bytes
+    upload_total: int = 0
     elapsed: float = 0.0  # seconds of work in earlier runs
     run_started: float | None = None  # monotonic time the current stretch of work began
 
     @property
     def manifest_path(self) -> Path | None:
         return self.job_dir / MANIFEST_NAME if self.job_dir else None
+
+    @property
+    def uploading(self) -> float | None:
+        """The fraction of the video uploaded, while it is uploading."""
+        if self.phase != UPLOAD:
+            return None
+        return self.upload_sent / self.upload_total if self.upload_total else 0.0
 
     @property
     def finished(self) -> bool:

@@ -1,8 +1,9 @@
 """Runs the queue: starts jobs in order on their backend, turns the backend's plain
 progress events into entry updates and Qt signals, and handles pause, cancel and retry.
 
-Jobs run as asyncio tasks on the GUI thread's event loop (qasync); blocking work (preflight
-checks, reading manifests) runs in the I/O executor. A problem that would stop every job
+Jobs run as asyncio tasks on the GUI thread's event loop (qasync); blocking work runs in
+executors: reading manifests in the I/O executor, the preflight checks (which may wait on the
+network, for a cloud backend) in the checks executor. A problem that would stop every job
 (no ffmpeg, an output folder that cannot be written, a full disk) holds the queue and is
 reported once, instead of failing each job in turn.
 """
@@ -28,6 +29,7 @@ from core.events import (
     JobStarted,
     SnippetFailed,
     SnippetFinished,
+    SnippetStarted,
     UploadProgress,
 )
 from core.layout import MANIFEST_NAME, job_dir_for
@@ -37,7 +39,7 @@ from core.runner import JobControl
 
 from ..backends import Backend, RunnerOptions, backend
 from ..user_settings import UserSettings
-from .entry import PAUSED, QUEUED, QueueEntry, first_snippet_error
+from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry, first_snippet_error
 from .model import QueueModel
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ class JobScheduler(QObject):
         settings: Callable[[], UserSettings],
         io: Executor,
         *,
+        checks: Executor | None = None,
         min_free: int = MIN_FREE_BYTES,
         parent: QObject | None = None,
     ) -> None:
@@ -66,6 +69,7 @@ class JobScheduler(QObject):
         self._model = model
         self._settings = settings
         self._io = io
+        self._checks = checks or io
         self._min_free = min_free
         self._held = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
@@ -118,6 +122,8 @@ class JobScheduler(QObject):
         entry, control = self._model.entry(entry_id), self._controls.get(entry_id)
         if entry is None or control is None or entry.status != RUNNING:
             return
+        if not self.can_pause(entry):
+            return  # its backend cannot hold a job (the work runs elsewhere)
         control.pause()
         entry.stop_clock()
         entry.status, entry.eta = PAUSED, None
@@ -170,7 +176,8 @@ class JobScheduler(QObject):
             if busy[chosen.key] >= chosen.concurrent_jobs:
                 continue
             busy[chosen.key] += 1
-            entry.status, entry.error, entry.eta = RUNNING, None, None
+            entry.status, entry.error, entry.eta, entry.phase = RUNNING, None, None, None
+            entry.upload_sent = entry.upload_total = 0
             entry.run_started = time.monotonic()
             self._model.touch(entry.id, structural=True)
             self._tasks[entry.id] = asyncio.ensure_future(self._run(entry, chosen))
@@ -187,12 +194,12 @@ class JobScheduler(QObject):
             processing = await loop.run_in_executor(self._io, _settings_of_job, job_dir, current)
             options = RunnerOptions(
                 processing,
-                current.workers,
                 current.ffmpeg or None,
                 lambda event: self._on_event(entry.id, event),
+                current.values_of(chosen.key),
             )
             problems = await loop.run_in_executor(
-                self._io, self._preflight, chosen, options, job_dir.parent
+                self._checks, self._preflight, chosen, options, job_dir.parent
             )
             if problems:
                 log.warning("queue held: %s", problems[0].message)
@@ -221,7 +228,7 @@ class JobScheduler(QObject):
             self._tasks.pop(entry.id, None)
             self._controls.pop(entry.id, None)
             entry.stop_clock()
-            entry.eta = entry.uploading = None
+            entry.eta = entry.phase = None
         self._job_ended(entry)
 
     def _preflight(self, chosen: Backend, options: RunnerOptions, folder: Path) -> list[Problem]:
@@ -266,14 +273,19 @@ class JobScheduler(QObject):
         if isinstance(event, JobStarted):
             source = event.source
             entry.duration, entry.width, entry.height = source.duration, source.width, source.height
-            entry.total, entry.done, entry.uploading = event.total, event.done, None
+            entry.total, entry.done = event.total, event.done
+            self._uploaded(entry)
             self.jobStarted.emit(entry_id)
         elif isinstance(event, UploadProgress):
-            entry.uploading = event.sent / event.total if event.total else 0.0
+            entry.phase, entry.upload_sent, entry.upload_total = UPLOAD, event.sent, event.total
+        elif isinstance(event, SnippetStarted):
+            self._uploaded(entry)
         elif isinstance(event, JobProgress):
+            self._uploaded(entry)
             entry.fraction, entry.eta = event.fraction, event.eta
             entry.done, entry.failed, entry.total = event.done, event.failed, event.total
         elif isinstance(event, SnippetFinished):
+            self._uploaded(entry)
             self.snippetChanged.emit(entry_id, event.index, DONE)
         elif isinstance(event, SnippetFailed):
             entry.error = event.error
@@ -281,6 +293,12 @@ class JobScheduler(QObject):
         elif isinstance(event, JobFinished):
             entry.error = event.error or entry.error
         self._model.touch(entry_id)
+
+    @staticmethod
+    def _uploaded(entry: QueueEntry) -> None:
+        """Any news of snippets after an upload means the upload is over."""
+        if entry.phase == UPLOAD:
+            entry.phase = SNIPPETS
 
 
 def _settings_of_job(job_dir: Path, current: UserSettings):

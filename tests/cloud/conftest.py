@@ -1,5 +1,6 @@
-"""Fixtures for the cloud path: one emulator for this package (moto server + the real handlers),
-AWS settings pointing clients at it, and small generated videos."""
+"""Fixtures for the cloud path: one emulator for these tests (moto server + the real handlers),
+AWS settings pointing clients at it, and small generated videos. The desktop app's tests
+start their emulators with the same helpers (:func:`start_sim`, :func:`use_sim`)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,29 @@ SETTINGS = Settings(snippet_seconds=2, gif_fps=5, gif_width=64, frame_width=80)
 FAST_POLLING = Polling(first=0.2, longest=1.0, stall=120)
 
 
-# Package scope: the emulator (and its request threads) is gone before other packages'
-# tests run, whose leak guards would otherwise see its threads.
+def start_sim(stack: str = STACK) -> CloudSim:
+    """A running emulator of the template's stack. Emulators of one process share moto's
+    state: each needs a stack name of its own."""
+    return CloudSim(default_template(), stack=stack, workers=2, retry_delay=1).start()
+
+
+def use_sim(sim: CloudSim, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Point this process's AWS SDK at ``sim``, as a desktop user would (``AWS_ENDPOINT_URL``
+    and any key id): no profile and no AWS files of the machine are read."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", sim.endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "editor")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "editor-secret")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(folder / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(folder / "no-aws-credentials"))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+
+
 @pytest.fixture(scope="package")
 def sim_session() -> Iterator[CloudSim]:
-    sim = CloudSim(default_template(), stack=STACK, workers=2, retry_delay=1)
-    sim.start()
+    # Stopped once the cloud tests are done: its threads must not run on into other tests
+    # (the desktop app's leak guards count threads).
+    sim = start_sim()
     try:
         yield sim
     finally:
@@ -48,13 +66,7 @@ def sim(sim_session: CloudSim) -> Iterator[CloudSim]:
 @pytest.fixture
 def aws_env(sim: CloudSim, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> CloudSim:
     """Environment of a desktop user whose AWS endpoint is the emulator."""
-    monkeypatch.setenv("AWS_ENDPOINT_URL", sim.endpoint)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "editor")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "editor-secret")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    use_sim(sim, monkeypatch, tmp_path)
     return sim
 
 

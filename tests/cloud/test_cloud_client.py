@@ -11,7 +11,7 @@ import threading
 import botocore.exceptions
 import pytest
 
-from core.cloud.aws import CloudError, explain
+from core.cloud.aws import CloudError, explain, profile_names
 from core.cloud.keys import upload_key
 from core.cloud.metadata import from_metadata, to_metadata
 from core.cloud.runner import STATE_NAME
@@ -214,3 +214,15 @@ def test_upload_cancelled_half_way_resumes_under_the_same_run(aws_env, big_clip,
     head = s3.head_object(Bucket=uploads, Key=key)
     assert from_metadata(head["Metadata"])[1] == state["run"]
     assert json.loads((job_dir / STATE_NAME).read_text())["run"] == state["run"]
+
+
+def test_profile_names_come_from_the_config_and_credentials_files(tmp_path, monkeypatch):
+    config, credentials = tmp_path / "config", tmp_path / "credentials"
+    config.write_text("[default]\nregion = eu-west-1\n[profile editor]\nregion = us-east-1\n")
+    credentials.write_text("[ci]\naws_access_key_id = x\naws_secret_access_key = y\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    assert profile_names() == ["ci", "default", "editor"]
+    config.write_text("[profile broken\nregion\n")
+    assert profile_names() == []

@@ -56,6 +56,7 @@ def test_cloud_job_matches_the_local_backend(aws_env, named_clip, tmp_path):
     ]
     assert saved.frames == local.frames
     assert saved.source.name == "clip a+b é.mp4"
+    assert saved.source.path == local.source.path == str(video.absolute())
     assert saved.source.duration == local.source.duration
     with Image.open(cloud_dir / "gifs/00001.gif") as gif:
         assert gif.format == "GIF" and gif.size[0] == SETTINGS.gif_width

@@ -5,6 +5,7 @@ processes are guarded for every test in ``tests/conftest.py``)."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import time
 import weakref
@@ -12,15 +13,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import qasync
 import shiboken6
-from PySide6.QtCore import QThreadPool, QTimer
+from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from core.manifest import DONE
 from core.runner import LocalRunner
 from core.settings import Settings
 from gui.appdirs import AppDirs
+from gui.event_loop import make_event_loop
 from gui.main_window import MainWindow
 from gui.user_settings import SettingsStore, UserSettings
 from tests import media
@@ -64,6 +66,21 @@ class TimerWatch:
 
 
 @pytest.fixture(autouse=True)
+def collect_garbage_on_the_gui_thread() -> Iterator[None]:
+    """Python wrappers of Qt objects (windows, closed event loops) end up in reference
+    cycles. A collection run by a worker thread (boto3's, the emulator's) would destroy them
+    there, which Qt refuses for objects with timers; so during a test only this thread
+    collects, here."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@pytest.fixture(autouse=True)
 def no_leftover_threads_or_timers(qapp, monkeypatch) -> Iterator[TimerWatch]:
     before = set(threading.enumerate())
     watch = TimerWatch()
@@ -92,7 +109,7 @@ def no_leftover_threads_or_timers(qapp, monkeypatch) -> Iterator[TimerWatch]:
 def qt_loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
     """An asyncio loop driven by Qt's: anything that processes Qt events (qtbot.waitUntil,
     waitSignal) also runs asyncio callbacks, as in the app."""
-    loop = qasync.QEventLoop(qapp)
+    loop = make_event_loop(qapp)
     asyncio.set_event_loop(loop)
     # The app runs this loop with run_forever(); a test instead drives Qt's loop itself, so
     # the loop is declared running the way qasync does for an already running application.
@@ -126,7 +143,8 @@ def out_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def user_settings(app_dirs: AppDirs, out_dir: Path) -> UserSettings:
     """Small, fast settings, saved where the window will read them."""
-    settings = UserSettings(processing=FAST, workers=2, output_folder=out_dir)
+    settings = UserSettings(processing=FAST, output_folder=out_dir)
+    settings = settings.with_backend_values("local", workers=2)
     SettingsStore(app_dirs.settings_file).save(settings)
     return settings
 
@@ -190,3 +208,15 @@ def add_and_wait(qtbot, window: MainWindow, paths: list[Path]):
     task = window.add_paths(paths)
     qtbot.waitUntil(task.done, timeout=10_000)
     return task.result()
+
+
+def click_row_button(qtbot, window, entry_id: str, action: str) -> None:
+    """Click the row's button for ``action`` (failing when the row does not offer it)."""
+    view = window.queue_view
+    index = window.model.index_of(entry_id)
+    rect = view.visualRect(index)
+    boxes = dict(window.delegate.button_rects(rect, window.model.entry(entry_id)))
+    assert action in boxes, f"{action} not offered; row has {list(boxes)}"
+    QTest.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=boxes[action].center().toPoint()
+    )

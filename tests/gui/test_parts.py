@@ -10,7 +10,6 @@ from pathlib import Path
 from PySide6.QtCore import QSize, QTimer
 from PySide6.QtGui import QColor, QImage, QPalette
 
-from core.events import JobProgress, UploadProgress
 from core.manifest import CANCELLED, DONE, FAILED, Manifest, SourceInfo
 from core.settings import Settings
 from gui.intake import take_in
@@ -19,8 +18,6 @@ from gui.preview.image_cache import ImageCache, ImageKey
 from gui.preview.timeline_model import TimelineModel
 from gui.queue.delegate import row_actions
 from gui.queue.entry import PAUSED, QUEUED, QueueEntry, load_queue, save_queue
-from gui.queue.model import QueueModel
-from gui.queue.scheduler import JobScheduler
 from gui.theme import DARK, LIGHT, apply_theme
 
 from .conftest import leftover_threads
@@ -107,18 +104,6 @@ def test_entry_reads_progress_and_status_from_its_manifest(tmp_path):
     assert (entry.done, entry.failed, entry.total) == (1, 1, 3)
     assert entry.error == "snippet 2 (0:04–0:08): broken"
     assert row_actions(entry, can_pause=True) == ["retry", "reveal", "remove"]
-
-
-def test_upload_progress_shows_as_a_first_phase(qapp):
-    """Cloud backends report the upload before any snippet; the row shows it."""
-    model = QueueModel()
-    entry = QueueEntry("/v/a.mp4", "a.mp4", "local")
-    model.add([entry])
-    scheduler = JobScheduler(model, lambda: None, None)  # type: ignore[arg-type]
-    scheduler._on_event(entry.id, UploadProgress(entry.id, sent=25, total=100))
-    assert entry.uploading == 0.25
-    scheduler._on_event(entry.id, JobProgress(entry.id, 0.5, 1, 0, 2, eta=3.0))
-    assert (entry.fraction, entry.eta) == (0.5, 3.0)
 
 
 def test_intake_counts_what_it_leaves_out(tmp_path):

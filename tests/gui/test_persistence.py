@@ -24,7 +24,7 @@ def test_settings_persist_across_a_new_window(qtbot, make_window, app_dirs, tmp_
     dialog.editor("gif_width").setValue(320)
     dialog.editor("frame_interval").setValue(2.5)
     dialog.editor("frames").setChecked(False)
-    dialog.editor("workers").setValue(3)
+    dialog.editor("local.workers").setValue(3)
     dialog.editor("output_folder").line.setText(str(tmp_path / "previews"))
     assert not dialog.editor("frame_width").isEnabled()  # no stills: their width is moot
     dialog.accept()
@@ -33,9 +33,8 @@ def test_settings_persist_across_a_new_window(qtbot, make_window, app_dirs, tmp_
             snippet_seconds=12, gif_fps=15, gif_width=320, frame_interval=2.5, frames=False,
             frame_width=0, jpeg_quality=90,
         ),
-        workers=3,
         output_folder=tmp_path / "previews",
-    )  # fmt: skip
+    ).with_backend_values("local", workers=3)  # fmt: skip
     assert window.settings == expected
     close_window(qtbot, window)
 
@@ -70,19 +69,20 @@ def test_saved_values_that_no_longer_validate_fall_back_to_defaults(app_dirs, tm
     raw = QSettings(str(app_dirs.settings_file), QSettings.Format.IniFormat)
     raw.setValue("processing/gif_fps", "900")
     raw.setValue("processing/snippet_seconds", "12")
-    raw.setValue("app/workers", "lots")
+    raw.setValue("backend-local/workers", "lots")
     raw.setValue("app/backend", "mainframe")
     raw.setValue("app/output_folder", str(tmp_path))
     raw.sync()
     loaded = SettingsStore(app_dirs.settings_file).load()
     defaults = UserSettings()
     assert loaded.processing == Settings(snippet_seconds=12)
-    assert (loaded.workers, loaded.backend) == (defaults.workers, defaults.backend)
+    assert loaded.values_of("local") == defaults.values_of("local")
+    assert loaded.backend == defaults.backend
     assert loaded.output_folder == tmp_path
     try:
-        UserSettings(workers=0)
+        defaults.with_backend_values("local", workers=0)
     except SettingsError as exc:
-        assert "parallel snippets" in str(exc)
+        assert "Parallel snippets" in str(exc)
     else:
         raise AssertionError("workers=0 accepted")
 
@@ -118,7 +118,7 @@ def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
     qtbot, make_window, long_video, user_settings
 ):
     window = make_window()
-    window.apply_settings(user_settings.with_changes(workers=1))
+    window.apply_settings(user_settings.with_backend_values("local", workers=1))
     add_and_wait(qtbot, window, [long_video])
     entry = window.model.entry_at(0)
     qtbot.waitUntil(lambda: entry.done >= 1, timeout=30_000)
@@ -132,3 +132,44 @@ def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
     again.message_bar.click("Start queue")
     wait_finished(qtbot, again)
     assert restored.status == DONE
+
+
+def test_aws_settings_persist_and_show_only_with_their_backend(
+    qtbot, make_window, app_dirs, monkeypatch, tmp_path
+):
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = eu-west-1\n[profile editor]\nregion = eu-central-1\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    window = make_window()
+    dialog = window.open_settings()
+    stack, profile = dialog.editor("lambda.stack"), dialog.editor("lambda.profile")
+    assert not stack.isVisible() and dialog.editor("local.workers").isVisible()
+    dialog.editor("backend").setCurrentIndex(dialog.editor("backend").findData("lambda"))
+    assert stack.isVisible() and not dialog.editor("local.workers").isVisible()
+    # The profiles of the AWS configuration are offered; any other name can be typed.
+    assert [profile.itemText(i) for i in range(profile.count())] == ["default", "editor"]
+    stack.setText("framefan-prod")
+    profile.setCurrentText("editor")
+    dialog.editor("lambda.region").setText("eu-central-1")
+    dialog.accept()
+    expected = {"stack": "framefan-prod", "profile": "editor", "region": "eu-central-1"}
+    assert window.settings.backend == "lambda"
+    assert window.settings.values_of() == expected
+    close_window(qtbot, window)
+
+    again = make_window()
+    assert again.settings.backend == "lambda" and again.settings.values_of() == expected
+    assert again.settings.values_of("local") == window.settings.values_of("local")
+    dialog = again.open_settings()
+    assert dialog.editor("lambda.stack").isVisible()
+    assert dialog.editor("lambda.stack").text() == "framefan-prod"
+    assert dialog.editor("lambda.profile").currentText() == "editor"
+    assert dialog.values() == again.settings
+    # Back to this computer: the AWS settings are hidden, and kept.
+    dialog.editor("backend").setCurrentIndex(dialog.editor("backend").findData("local"))
+    assert not dialog.editor("lambda.stack").isVisible()
+    assert dialog.values().values_of("lambda") == expected
+    dialog.reject()
+    raw = QSettings(str(app_dirs.settings_file), QSettings.Format.IniFormat)
+    assert raw.value("backend-lambda/stack") == "framefan-prod"

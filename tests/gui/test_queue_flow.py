@@ -19,7 +19,7 @@ from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.preflight import DISK_SPACE, FFMPEG, OUTPUT_FOLDER
 from gui.queue.entry import QUEUED
 
-from .conftest import add_and_wait, wait_finished
+from .conftest import add_and_wait, click_row_button, wait_finished
 
 
 def _drag_and_drop(target, mime: QMimeData, pos: QPointF) -> None:
@@ -41,17 +41,6 @@ def _drop_urls(target, paths: list[Path]) -> None:
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
     _drag_and_drop(target, mime, QPointF(target.width() / 2, target.height() / 2))
-
-
-def _click_row_button(qtbot, window, entry_id: str, action: str) -> None:
-    view = window.queue_view
-    index = window.model.index_of(entry_id)
-    rect = view.visualRect(index)
-    boxes = dict(window.delegate.button_rects(rect, window.model.entry(entry_id)))
-    assert action in boxes, f"{action} not offered; row has {list(boxes)}"
-    QTest.mouseClick(
-        view.viewport(), Qt.MouseButton.LeftButton, pos=boxes[action].center().toPoint()
-    )
 
 
 def _ffmpeg_children(status: str | None = None) -> list[psutil.Process]:
@@ -158,12 +147,12 @@ def test_a_bad_file_fails_in_its_row_while_the_others_finish(
 
 def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, user_settings):
     window = make_window()
-    window.apply_settings(user_settings.with_changes(workers=1))
+    window.apply_settings(user_settings.with_backend_values("local", workers=1))
     add_and_wait(qtbot, window, [long_video])
     entry = window.model.entry_at(0)
     qtbot.waitUntil(lambda: bool(_ffmpeg_children()) and entry.total > 0, timeout=30_000)
 
-    _click_row_button(qtbot, window, entry.id, "cancel")
+    click_row_button(qtbot, window, entry.id, "cancel")
     qtbot.waitUntil(lambda: entry.status == CANCELLED and window.scheduler.is_idle())
     assert _ffmpeg_children() == []
     manifest = Manifest.load(entry.job_dir)
@@ -180,16 +169,16 @@ def test_retry_after_a_failure_renders_only_what_failed(
     shutil.copy(long_video, video)
     original, stat = video.read_bytes(), video.stat()
     window = make_window()
-    window.apply_settings(user_settings.with_changes(workers=1))
+    window.apply_settings(user_settings.with_backend_values("local", workers=1))
     add_and_wait(qtbot, window, [video])
     entry = window.model.entry_at(0)
     qtbot.waitUntil(lambda: entry.done >= 1, timeout=30_000)
 
-    _click_row_button(qtbot, window, entry.id, "pause")
+    click_row_button(qtbot, window, entry.id, "pause")
     assert entry.status == "paused"
     qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
     video.write_bytes(original[:2000])
-    _click_row_button(qtbot, window, entry.id, "resume")
+    click_row_button(qtbot, window, entry.id, "resume")
     wait_finished(qtbot, window)
     assert entry.status == PARTIAL
     assert "snippet" in (entry.error or "")
@@ -200,7 +189,7 @@ def test_retry_after_a_failure_renders_only_what_failed(
 
     video.write_bytes(original)
     os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same input as before
-    _click_row_button(qtbot, window, entry.id, "retry")
+    click_row_button(qtbot, window, entry.id, "retry")
     wait_finished(qtbot, window)
     assert entry.status == DONE, entry.error
     manifest = Manifest.load(entry.job_dir)
@@ -257,7 +246,7 @@ def test_row_shows_what_the_user_needs(qtbot, make_window, step_video):
     assert [a for a, _ in window.delegate.button_rects(rect, entry)] == ["reveal", "remove"]
     image = window.queue_view.viewport().grab(rect).toImage()
     assert not image.isNull()
-    _click_row_button(qtbot, window, entry.id, "remove")
+    click_row_button(qtbot, window, entry.id, "remove")
     assert len(window.model) == 0
     assert entry.job_dir.is_dir()  # removing from the queue never deletes output
     QTest.mouseMove(window.queue_view.viewport(), QPoint(5, 5))

@@ -5,7 +5,7 @@ runner, the cloud path, the CLI and the GUI. The format is documented in docs/ma
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,15 @@ class SnippetRecord:
 class FrameRecord:
     t: float
     path: str
+
+
+def _record(cls: type[Any], data: Any) -> Any:
+    """``cls`` built from a JSON object. Fields this version does not know are ignored: a
+    newer writer may add optional fields without breaking older readers of version 1."""
+    if not isinstance(data, dict):
+        raise TypeError(f"{cls.__name__} is not an object")
+    known = {f.name for f in fields(cls)}
+    return cls(**{key: value for key, value in data.items() if key in known})
 
 
 def _now() -> str:
@@ -193,12 +202,12 @@ class Manifest:
         try:
             manifest = cls(
                 job_id=str(data["job_id"]),
-                source=SourceInfo(**data["source"]),
+                source=_record(SourceInfo, data["source"]),
                 settings=Settings.from_dict(data["settings"]),
                 backend=str(data.get("backend", "local")),
                 status=str(data["status"]),
-                snippets=[SnippetRecord(**s) for s in data["snippets"]],
-                frames=[FrameRecord(**f) for f in data["frames"]],
+                snippets=[_record(SnippetRecord, s) for s in data["snippets"]],
+                frames=[_record(FrameRecord, f) for f in data["frames"]],
                 error=data.get("error"),
                 created=str(data.get("created", "")),
                 updated=str(data.get("updated", "")),

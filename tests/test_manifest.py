@@ -284,3 +284,21 @@ def test_explicit_key_names_the_job() -> None:
         "other/clip.mp4", key="uploads/1"
     )
     assert safe_job_name("clip.mp4", key="uploads/1") != safe_job_name("clip.mp4", key="uploads/2")
+
+
+def test_fields_a_newer_writer_adds_are_ignored() -> None:
+    data = json.loads(json.dumps(planned().to_dict()))
+    data["source"]["color_space"] = "bt709"
+    data["snippets"][0]["worker"] = "lambda-7"
+    data["frames"] = [{"t": 0.0, "path": "frames/000000.jpg", "sharpness": 0.8}]
+    manifest = Manifest.from_dict(data)
+    assert manifest.source == planned().source
+    assert manifest.snippets[0] == planned().snippets[0]
+    assert manifest.frames[0].path == "frames/000000.jpg"
+
+
+def test_a_record_that_is_not_an_object_is_named() -> None:
+    data = json.loads(json.dumps(planned().to_dict()))
+    data["snippets"][0] = "snippet"
+    with pytest.raises(ManifestError, match="SnippetRecord is not an object"):
+        Manifest.from_dict(data)

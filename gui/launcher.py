@@ -8,8 +8,8 @@
   ``framefan`` command line, with its exit statuses.
 
 One program rather than a second executable for the command line: editors get one thing to
-start, and the command line needs nothing the window does not already ship. Only the window
-and ``--help`` load Qt here, so the command line starts as fast as from a source checkout.
+start, and the command line needs nothing the window does not already ship. Only the window,
+``--selftest`` and ``--help`` load Qt, so the command line does not pay for it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 Generates a short clip with the ffmpeg FrameFan found, processes it through the real local
 pipeline, and checks the manifest, the GIFs and the stills. Prints one line per check.
+Callers may add checks of their own on the processed job (the desktop app opens it in its
+window).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import asyncio
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from . import __version__
@@ -22,6 +24,10 @@ from .settings import Settings
 
 _CLIP_SECONDS = 4
 _SETTINGS = Settings(snippet_seconds=2, gif_width=120, frame_width=160)
+
+# A further check of the processed job folder: what it proves, and a function returning the
+# problems it found (none = passed).
+JobCheck = tuple[str, Callable[[Path], list[str]]]
 
 
 def _make_clip(ffmpeg: str, path: Path) -> None:
@@ -53,8 +59,22 @@ def _check_outputs(job_dir: Path) -> list[str]:
     return problems
 
 
-def run(echo: Callable[[str], None] = print) -> int:
-    """Run the self-test; returns the process exit status (0 = passed)."""
+def _run_job_checks(
+    job: Path, checks: Sequence[JobCheck], echo: Callable[[str], None]
+) -> list[str]:
+    for label, check in checks:
+        problems = check(job)
+        if problems:
+            return problems
+        echo(f"ok   {label}")
+    return []
+
+
+def run(echo: Callable[[str], None] = print, job_checks: Sequence[JobCheck] = ()) -> int:
+    """Run the self-test; returns the process exit status (0 = passed).
+
+    ``job_checks`` run in turn on the processed job once its outputs check out.
+    """
     echo(f"FrameFan {__version__} self-test")
     try:
         ffmpeg = find_ffmpeg()
@@ -63,9 +83,13 @@ def run(echo: Callable[[str], None] = print) -> int:
             clip = Path(tmp) / "selftest clip.mp4"
             _make_clip(ffmpeg, clip)
             echo(f"ok   generated a {_CLIP_SECONDS} s test clip")
-            manifest = asyncio.run(LocalRunner(_SETTINGS).run_job(clip, Path(tmp) / "job"))
+            job = Path(tmp) / "job"
+            manifest = asyncio.run(LocalRunner(_SETTINGS).run_job(clip, job))
             echo(f"ok   processed it: {manifest.status}")
-            problems = _check_outputs(Path(tmp) / "job")
+            problems = _check_outputs(job)
+            if not problems:
+                echo("ok   manifest, GIFs and stills check out")
+                problems = _run_job_checks(job, job_checks, echo)
     except (FrameFanError, OSError, subprocess.SubprocessError) as exc:
         echo(f"FAIL {exc}")
         return 1
@@ -73,7 +97,6 @@ def run(echo: Callable[[str], None] = print) -> int:
         echo(f"FAIL {problem}")
     if problems:
         return 1
-    echo("ok   manifest, GIFs and stills check out")
     echo("self-test passed")
     return 0
 

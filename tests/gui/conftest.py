@@ -126,6 +126,11 @@ def qt_loop(qapp) -> Iterator[asyncio.AbstractEventLoop]:
         asyncio.events._set_running_loop(None)
         asyncio.set_event_loop(None)
         loop.close()
+        # A closed qasync loop keeps the Qt timers of its cancelled call_later()s (asyncio
+        # timeouts of minutes) running. Its timer object is deleted here, on the GUI thread:
+        # left to the garbage collector, it may be freed from another thread, where Qt cannot
+        # stop its timers, and one firing later crashes the whole test run.
+        shiboken6.delete(loop._timer)
         if pending:
             pytest.fail(f"test left asyncio tasks running: {pending}")
 

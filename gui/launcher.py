@@ -1,0 +1,94 @@
+"""The installed app's one program, ``FrameFan``: the window, or the command line.
+
+- ``FrameFan [--open MANIFEST] …`` opens the window (every option of ``framefan-gui``);
+- ``FrameFan --version`` prints the version;
+- ``FrameFan --selftest`` checks the installation: the core self-test, then the processed
+  job shown in the window offscreen;
+- ``FrameFan COMMAND …`` (a first argument that is not an option: ``process``, …) is the
+  ``framefan`` command line, with its exit statuses.
+
+One program rather than a second executable for the command line: editors get one thing to
+start, and the command line needs nothing the window does not already ship. Only the window,
+``--selftest`` and ``--help`` load Qt, so the command line does not pay for it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from core import __version__
+
+PROG = "FrameFan"
+WINDOW_EPILOG = (
+    f"{PROG} --selftest checks this installation: it processes a generated clip and shows it "
+    "in the window offscreen. The command line follows."
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    first = args[0] if args else ""
+    if first == "--version":
+        print(f"{PROG} {__version__}")
+        return 0
+    if first == "--selftest":
+        return _selftest(args[1:])
+    if first in ("-h", "--help"):
+        return _help()
+    if first in ("-v", "--verbose") or (first and not first.startswith("-")):
+        from core.cli import main as cli_main
+
+        return cli_main(args)
+    return _window(args)
+
+
+def _selftest(rest: list[str]) -> int:
+    if rest:
+        print(f"{PROG}: --selftest takes no arguments (got {' '.join(rest)})", file=sys.stderr)
+        return 2
+    from core import selftest
+
+    from .window_check import LABEL, PLATFORM_LABEL, check_platform_plugin, check_window
+
+    checks = [(LABEL, check_window), (PLATFORM_LABEL, lambda _job: check_platform_plugin())]
+    return selftest.run(job_checks=checks)
+
+
+def _help() -> int:
+    """The window's options, then the command line's commands: one program, both helps."""
+    from core.cli import build_parser as cli_parser
+
+    from .app import build_parser as window_parser
+
+    for parser, epilog in ((window_parser(), WINDOW_EPILOG), (cli_parser(), None)):
+        parser.prog = PROG
+        parser.epilog = epilog
+        parser.print_help()
+        print()
+    return 0
+
+
+def _window(args: list[str]) -> int:
+    from .app import main as window_main
+
+    if "--screenshot" not in args and not _has_display():
+        print(
+            f"{PROG}: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are "
+            f"unset). The command line works without one: {PROG} --help",
+            file=sys.stderr,
+        )
+        return 1
+    return window_main(args)
+
+
+def _has_display() -> bool:
+    """False only where Qt would abort for want of a display (X11/Wayland systems)."""
+    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -17,6 +17,7 @@ from core import __version__
 
 from .appdirs import APP_NAME, AppDirs
 from .event_loop import make_event_loop
+from .gc_guard import GuiThreadCollector
 from .logs import setup_logging
 from .theme import DARK, LIGHT, SYSTEM, apply_theme
 
@@ -71,6 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.setQuitOnLastWindowClosed(False)  # the window closes itself once its jobs stopped
     loop = make_event_loop(app)
     asyncio.set_event_loop(loop)
+    collector = GuiThreadCollector(app)
 
     from .main_window import MainWindow
 
@@ -87,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             loop.add_signal_handler(sig, window.close)
     with loop:
         loop.run_until_complete(closed)
+    collector.stop()
     return 0
 
 

@@ -6,7 +6,16 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QIcon, QPainter, QPainterPath, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QImage,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+    QPolygonF,
+)
 
 NAMES = (
     "add", "add-folder", "open-job", "settings", "play", "pause", "cancel", "retry",
@@ -42,6 +51,36 @@ def make_icon(name: str, color: QColor, size: int = 24) -> QIcon:
         painter.end()
         pixmap.setDevicePixelRatio(scale)
         icon.addPixmap(pixmap)
+    return icon
+
+
+APP_COLOR = QColor("#2f80ed")
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256)
+
+
+def app_image(size: int) -> QImage:
+    """FrameFan's own icon at ``size`` pixels: the film glyph in white on a blue rounded
+    square. A QImage, so that it renders without a display (for the desktop's menu entry)."""
+    image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
+    image.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(APP_COLOR)
+    margin, inset = size * 0.06, size * 0.2
+    tile = QRectF(margin, margin, size - 2 * margin, size - 2 * margin)
+    painter.drawRoundedRect(tile, size * 0.2, size * 0.2)
+    glyph = QRectF(inset, inset, size - 2 * inset, size - 2 * inset)
+    draw_icon(painter, "film", glyph, QColor("white"))
+    painter.end()
+    return image
+
+
+def app_icon() -> QIcon:
+    """The window's and the tray's icon, drawn for each size a desktop asks for."""
+    icon = QIcon()
+    for size in APP_ICON_SIZES:
+        icon.addPixmap(QPixmap.fromImage(app_image(size)))
     return icon
 
 

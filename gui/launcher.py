@@ -4,6 +4,8 @@
 - ``FrameFan --version`` prints the version;
 - ``FrameFan --selftest`` checks the installation: the core self-test, then the processed
   job shown in the window offscreen;
+- ``FrameFan --add-to-menu`` / ``--remove-from-menu`` (Linux) puts FrameFan in the desktop's
+  application menu, or takes it out;
 - ``FrameFan COMMAND …`` (a first argument that is not an option: ``process``, …) is the
   ``framefan`` command line, with its exit statuses.
 
@@ -23,7 +25,8 @@ from core import __version__
 PROG = "FrameFan"
 WINDOW_EPILOG = (
     f"{PROG} --selftest checks this installation: it processes a generated clip and shows it "
-    "in the window offscreen. The command line follows."
+    f"in the window offscreen. {PROG} --add-to-menu puts {PROG} in the application menu of a "
+    "Linux desktop (--remove-from-menu takes it out). The command line follows."
 )
 
 
@@ -35,6 +38,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if first == "--selftest":
         return _selftest(args[1:])
+    if first in ("--add-to-menu", "--remove-from-menu"):
+        return _menu(first, args[1:])
     if first in ("-h", "--help"):
         return _help()
     if first in ("-v", "--verbose") or (first and not first.startswith("-")):
@@ -54,6 +59,28 @@ def _selftest(rest: list[str]) -> int:
 
     checks = [(LABEL, check_window), (PLATFORM_LABEL, lambda _job: check_platform_plugin())]
     return selftest.run(job_checks=checks)
+
+
+def _menu(option: str, rest: list[str]) -> int:
+    if rest:
+        print(f"{PROG}: {option} takes no arguments (got {' '.join(rest)})", file=sys.stderr)
+        return 2
+    if not sys.platform.startswith("linux"):
+        print(f"{PROG}: {option} is for Linux desktops only", file=sys.stderr)
+        return 2
+    from .desktop_entry import DesktopEntryError, add_to_menu, remove_from_menu
+
+    try:
+        if option == "--add-to-menu":
+            files = add_to_menu()
+            print(f"added {PROG} to the application menu: {files.entry}")
+        else:
+            removed = remove_from_menu()
+            print(f"removed {len(removed)} file(s); {PROG} is no longer in the menu")
+    except DesktopEntryError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _help() -> int:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -33,7 +33,7 @@ from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 from .appdirs import AppDirs
 from .backends import CONNECTION
 from .background import NetworkPool
-from .icons import make_icon
+from .icons import app_icon, make_icon
 from .intake import Intake, new_entry, take_in
 from .job_reader import OpenedJob, read_job
 from .message_bar import INFO, MessageBar
@@ -97,7 +97,7 @@ class MainWindow(QMainWindow):
         self.notifier = QueueNotifier(self)
         self.queue_status = QLabel()
         self.setWindowTitle("FrameFan")
-        self.setWindowIcon(make_icon("film", QColor("#2f80ed"), 64))
+        self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
         self.splitter = build_layout(
             self, self.message_bar, self.queue_view, self.preview, self.queue_status

@@ -48,8 +48,13 @@ fi
 
 extra_packages=()
 "$python" -c 'import ensurepip, venv' 2>/dev/null || extra_packages+=("python3-venv")
-# `sam build` runs make for the Lambda artifacts (infra/*/Makefile).
-case ",$extras," in *,test,*) command -v make >/dev/null 2>&1 || extra_packages+=("make") ;; esac
+case ",$extras," in *,test,*)
+    # `sam build` runs make for the Lambda artifacts (infra/*/Makefile); the menu entry's
+    # tests check it with desktop-file-validate and start it with GLib's `gio launch`.
+    command -v make >/dev/null 2>&1 || extra_packages+=("make")
+    extra_packages+=("desktop-file-utils" "libglib2.0-bin")
+    ;;
+esac
 install_debian_packages "${extra_packages[@]}"
 
 if [ ! -x "$venv/bin/python" ]; then

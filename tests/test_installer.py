@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -33,7 +35,8 @@ CACHE = ROOT / "build" / "installer-test"
 BUILD_COMMAND = ["bash", str(ROOT / "scripts" / "build-installer.sh")]
 # Everything the bundle is made from; a change to any of them means a new build.
 SOURCES = ("build.spec", "pyproject.toml", "scripts/*.sh", "scripts/*.py", "core/**/*.py",
-           "gui/**/*.py", "resources/**/*", "infra/template.yaml")  # fmt: skip
+           "gui/**/*.py", "resources/**/*", "infra/template.yaml",
+           "LICENSE", "LICENSES/*")  # fmt: skip
 MAX_UNPACKED = 400 * 2**20
 UNUSED_QT = ("Qml", "Quick", "WebEngine", "Pdf", "Multimedia", "3D", "Network", "OpenGL")
 
@@ -222,3 +225,34 @@ def test_bundle_is_lean(app):
     assert not [n for n in names if "imageio_ffmpeg" in n]  # one ffmpeg, not two
     assert os.access(folder / "_internal" / "ffmpeg" / "ffmpeg", os.X_OK)
     assert [p for p in folder.rglob("*") if p.is_symlink() and not p.exists()] == []
+
+
+def test_bundle_carries_licence_notices(app):
+    folder = app.parent
+    assert (folder / "LICENSE.txt").read_bytes() == (ROOT / "LICENSE").read_bytes()
+    notices = (folder / "THIRD-PARTY-NOTICES.txt").read_text(encoding="utf-8")
+    summary, _, texts = notices.partition("=" * 78)
+    # Every runtime dependency ships; imageio-ffmpeg only as the ffmpeg binary it provides.
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    shipped = [re.split(r"[<>=!\[ ;]", d)[0] for d in project["dependencies"]]
+    entries = [line.split()[0] for line in summary.splitlines() if line.startswith("  ")]
+    listed = {name.lower().replace("_", "-") for name in entries}
+    assert {"ffmpeg", "python", "pyinstaller"} | {
+        name.lower() for name in shipped if name != "imageio-ffmpeg"
+    } <= listed
+    # ffmpeg is GPL: its notice, its build configuration and the licence's full text ship.
+    ffmpeg_part = texts[: texts.index("=" * 78)]
+    assert "--enable-gpl" in ffmpeg_part
+    assert "GNU General Public License" in ffmpeg_part
+    assert "TERMS AND CONDITIONS" in ffmpeg_part
+    # The Qt for Python wheels carry no text of their own: the LGPL's is added.
+    assert notices.count("GNU LESSER GENERAL PUBLIC LICENSE") >= 2  # PySide6 and shiboken6
+
+
+def test_add_to_menu_from_the_bundle(app, home):
+    data = home / "data"
+    result = run(app, "--add-to-menu", env=clean_env(home, XDG_DATA_HOME=str(data)))
+    assert result.returncode == 0, result.stderr
+    entry = (data / "applications" / "framefan.desktop").read_text()
+    assert f"\nExec={app}\n" in entry  # the unpacked program itself, wherever it was put
+    assert (data / "icons" / "hicolor" / "256x256" / "apps" / "framefan.png").stat().st_size

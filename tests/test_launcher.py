@@ -7,9 +7,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import pytest
+from PIL import Image
+
 from core import __version__
+from gui.desktop_entry import DesktopEntryError, add_to_menu
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -67,3 +72,72 @@ def test_selftest_also_shows_the_job_in_the_window(tmp_path):
     extra = launch("--selftest", "now", home=tmp_path)
     assert extra.returncode == 2
     assert extra.stderr == "FrameFan: --selftest takes no arguments (got now)\n"
+
+
+def desktop_file_validate(entry: Path) -> str:
+    """What ``desktop-file-validate`` finds wrong with ``entry`` (nothing: empty)."""
+    result = subprocess.run(["desktop-file-validate", str(entry)], capture_output=True, text=True)
+    return result.stdout + result.stderr + ("" if result.returncode == 0 else "(failed)")
+
+
+def test_add_to_menu_writes_a_valid_entry_that_starts_this_program(tmp_path):
+    data = tmp_path / "data"
+    result = launch("--add-to-menu", home=tmp_path, XDG_DATA_HOME=str(data))
+    assert result.returncode == 0, result.stderr
+    entry = data / "applications" / "framefan.desktop"
+    assert result.stdout == f"added FrameFan to the application menu: {entry}\n"
+    assert desktop_file_validate(entry) == ""
+    assert f"\nExec={sys.executable} -m gui\n" in entry.read_text()  # a checkout's program
+    assert "Icon=framefan\n" in entry.read_text()
+    for size in (16, 48, 256):
+        with Image.open(
+            data / "icons" / "hicolor" / f"{size}x{size}" / "apps" / "framefan.png"
+        ) as icon:
+            assert icon.size == (size, size)
+            red, _green, blue, alpha = icon.getpixel((size // 2, size // 8))
+            assert alpha == 255 and blue > red  # the blue tile, not a blank image
+
+    result = launch("--remove-from-menu", home=tmp_path, XDG_DATA_HOME=str(data))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"removed {1 + 7} file(s)")
+    assert [p for p in data.rglob("*") if p.is_file()] == []
+
+
+def test_the_desktop_starts_the_program_from_a_hostile_folder(tmp_path):
+    """The entry is started by GLib's launcher, as GNOME and others start menu entries."""
+    folder = tmp_path.joinpath("Frame Fan", '"quoted"', "it's", "$(touch pwned)", "`id`", "a\\b")
+    folder = folder / "x;y&z" / "new\nline"
+    folder.mkdir(parents=True)
+    program = folder / "FrameFan"
+    program.write_text(
+        '#!/bin/sh\nprintf "%s" "$0" > "$MARKER.part" && mv "$MARKER.part" "$MARKER"\n'
+    )
+    program.chmod(0o755)
+    files = add_to_menu(tmp_path / "data", [str(program)])
+    assert desktop_file_validate(files.entry) == ""
+
+    marker = tmp_path / "started"
+    env = {**os.environ, "MARKER": str(marker)}
+    subprocess.run(
+        ["gio", "launch", str(files.entry)], env=env, cwd=tmp_path, check=True, timeout=30
+    )
+    deadline = time.monotonic() + 20
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.read_text() == str(program)
+    assert not list(tmp_path.rglob("pwned"))
+
+
+def test_a_program_path_with_a_percent_sign_is_refused(tmp_path):
+    with pytest.raises(DesktopEntryError, match="holds a %"):
+        add_to_menu(tmp_path, ["/opt/100% FrameFan/FrameFan"])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_menu_entry_that_cannot_be_written_is_one_line(tmp_path):
+    blocked = tmp_path / "data"
+    blocked.write_text("a file where the data folder should be")
+    result = launch("--add-to-menu", home=tmp_path, XDG_DATA_HOME=str(blocked))
+    assert result.returncode == 1
+    assert result.stderr.startswith("FrameFan: cannot write the menu entry:")
+    assert len(result.stderr.splitlines()) == 1

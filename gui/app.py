@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QApplication
 from core import __version__
 
 from .appdirs import APP_NAME, AppDirs
+from .desktop_entry import DESKTOP_FILE_ID
 from .event_loop import make_event_loop
 from .gc_guard import GuiThreadCollector
 from .logs import setup_logging
@@ -56,6 +57,9 @@ def make_app(argv: Sequence[str]) -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(APP_NAME)
     app.setApplicationVersion(__version__)
+    # Wayland desktops show a window's icon and group it through the menu entry of this name
+    # (``FrameFan --add-to-menu``); they ignore the icon a window sets.
+    app.setDesktopFileName(DESKTOP_FILE_ID)
     return app
 
 

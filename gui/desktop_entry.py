@@ -19,7 +19,8 @@ from core.atomic import write_atomic
 
 from .icons import APP_ICON_SIZES, app_image
 
-ENTRY_NAME = "framefan.desktop"
+DESKTOP_FILE_ID = "framefan"
+ENTRY_NAME = f"{DESKTOP_FILE_ID}.desktop"
 ICON_NAME = "framefan"
 
 

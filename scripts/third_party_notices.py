@@ -197,16 +197,17 @@ def system_libraries(paths: Iterable[Path]) -> list[Component]:
     """
     components = []
     for package, text in _debian_copyrights(paths):
-        version = subprocess.run(
-            ["dpkg-query", "-W", "-f=${Version}", package],
+        fields = subprocess.run(
+            ["dpkg-query", "-W", "-f=${Version}\t${source:Package}\t${source:Version}", package],
             capture_output=True, text=True, check=False,
-        ).stdout.strip()  # fmt: skip
+        ).stdout.split("\t")  # fmt: skip
+        version, source, source_version = [*fields, "", "", ""][:3]
         components.append(
             Component(
                 name=f"{package} (system library)",
                 version=version or "unknown",
                 licence="see the Debian copyright file below",
-                source=f"https://sources.debian.org/src/{package}/",
+                source=f"https://sources.debian.org/src/{source or package}/{source_version}",
                 texts=[("debian/copyright", text)],
             )
         )

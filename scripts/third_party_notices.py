@@ -149,7 +149,7 @@ def python_runtime() -> Component:
     ]
     texts = [("LICENSE.txt", p.read_text(encoding="utf-8")) for p in candidates if p.is_file()][:1]
     if not texts:  # Debian keeps it in the package's copyright file instead
-        texts = [text for text in _debian_copyrights([Path(sys.executable).resolve()])][:1]
+        texts = _debian_copyrights([Path(sys.executable).resolve()])[:1]
     if not texts:
         texts = [("licence", "The PSF licence agreement: https://docs.python.org/3/license.html")]
     return Component(

@@ -17,14 +17,14 @@ import functools
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 from .errors import FfmpegNotFoundError
 from .paths import bundle_dir, is_frozen
+from .platform.system import executable_name
 
 ENV_VAR = "FRAMEFAN_FFMPEG"
-_EXE = "ffmpeg.exe" if sys.platform == "win32" else "ffmpeg"
+_EXE = executable_name("ffmpeg")
 
 
 def _candidates(explicit: str | os.PathLike[str] | None) -> list[tuple[str, str]]:

@@ -18,10 +18,19 @@ import re
 import unicodedata
 from pathlib import Path
 
+from .platform.filenames import device_name
+
 MANIFEST_NAME = "manifest.json"
 GIFS_DIR = "gifs"
 FRAMES_DIR = "frames"
 WORK_DIR = ".work"
+
+# The longest folder name safe_job_name gives, and room for the longest path FrameFan writes
+# inside a job folder (today a still in a render's scratch folder,
+# ".work/snippet-00000/frames/000000.jpg", 37 characters), so that the output folder's own
+# path can be checked against Windows' path limit before any work starts.
+MAX_JOB_NAME = 71
+MAX_INSIDE_JOB = 48
 
 
 def gif_relpath(snippet_index: int) -> str:
@@ -45,10 +54,14 @@ def safe_job_name(source: str | Path, *, key: str | None = None) -> str:
     The readable part comes from the file name (ASCII letters, digits, ``._-`` only); a hash
     of ``key`` (default: the absolute path) keeps two inputs with the same name apart while
     giving the same input the same folder every time, which is what makes resuming work.
+    The name is valid on every system (see core.platform.filenames): ``aux.final.mov``
+    gets ``aux-final-…``, as ``aux.final-…`` would be a device on Windows.
     """
     path = Path(source)
     stem = unicodedata.normalize("NFKD", path.stem).encode("ascii", "ignore").decode()
     stem = _UNSAFE.sub("-", stem).strip("-._")[:60] or "video"
+    if device_name(stem):
+        stem = stem.replace(".", "-", 1)
     identity = key if key is not None else str(path.expanduser().absolute())
     digest = hashlib.sha256(identity.encode("utf-8", "surrogateescape")).hexdigest()[:10]
     return f"{stem}-{digest}"

@@ -11,10 +11,13 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from .errors import FfmpegNotFoundError
 from .ffmpeg_locator import find_ffmpeg
+from .layout import MAX_INSIDE_JOB, MAX_JOB_NAME
+from .platform.filenames import MAX_PATH
+from .platform.system import WINDOWS, resolve
 
 FFMPEG = "ffmpeg"
 OUTPUT_FOLDER = "output-folder"
@@ -52,6 +55,22 @@ def check_output_folder(folder: Path) -> Problem | None:
     return None
 
 
+def check_path_length(folder: PurePath, platform: str | None = None) -> Problem | None:
+    """On Windows, an output folder deep enough that the files of a job inside it would pass
+    the 259 characters programs such as ffmpeg can open."""
+    if resolve(platform) != WINDOWS:
+        return None
+    longest = MAX_PATH - MAX_JOB_NAME - MAX_INSIDE_JOB - 2  # two separators
+    length = len(str(folder if folder.is_absolute() else Path.cwd() / folder))
+    if length <= longest:
+        return None
+    return Problem(
+        OUTPUT_FOLDER,
+        f"the output folder's path is too long for Windows ({length} characters; at most "
+        f"{longest} leave room for the job folders inside it): choose a shorter one",
+    )
+
+
 def check_free_space(folder: Path, min_free: int = MIN_FREE_BYTES) -> Problem | None:
     try:
         free = shutil.disk_usage(_existing_parent(folder)).free
@@ -73,7 +92,7 @@ def preflight(
     min_free: int = MIN_FREE_BYTES,
 ) -> list[Problem]:
     """Every problem that would stop work writing into ``folder``, most basic first."""
-    problems = [check_ffmpeg(ffmpeg), check_output_folder(folder)]
+    problems = [check_ffmpeg(ffmpeg), check_path_length(folder) or check_output_folder(folder)]
     if problems[1] is None:
         problems.append(check_free_space(folder, min_free))
     return [p for p in problems if p is not None]

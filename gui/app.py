@@ -16,10 +16,11 @@ from PySide6.QtWidgets import QApplication
 from core import __version__
 
 from .appdirs import APP_NAME, AppDirs
-from .desktop_entry import DESKTOP_FILE_ID
 from .event_loop import make_event_loop
 from .gc_guard import GuiThreadCollector
 from .logs import setup_logging
+from .platform.desktop_entry import DESKTOP_FILE_ID
+from .platform.file_open import receive_opened_files
 from .theme import DARK, LIGHT, SYSTEM, apply_theme
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .main_window import MainWindow
 
     window = MainWindow(dirs)
+    receive_opened_files(app, window.add_paths)  # macOS: videos dropped on the Dock icon
     _route_unexpected_errors(loop, window)
     window.show()
     for manifest in args.open:

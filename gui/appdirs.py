@@ -2,7 +2,8 @@
 
 Everything the app writes outside job folders goes through one :class:`AppDirs`, so tests
 and the screenshot mode can point the whole app at a scratch folder and never touch the
-real user's settings, queue or logs.
+real user's settings, queue or logs. Which folders those are on each system is decided in
+core.platform.folders.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
+from core.platform.folders import APP_NAME, user_folders, videos_folder
 
-APP_NAME = "FrameFan"
+__all__ = ["APP_NAME", "AppDirs", "default_output_folder"]
 
 
 @dataclass(frozen=True)
@@ -23,11 +24,8 @@ class AppDirs:
 
     @classmethod
     def for_user(cls) -> AppDirs:
-        return cls(
-            config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),
-            data=Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)),
-            logs=Path(platformdirs.user_log_dir(APP_NAME, appauthor=False)),
-        )
+        folders = user_folders()
+        return cls(config=Path(folders.config), data=Path(folders.data), logs=Path(folders.logs))
 
     @classmethod
     def under(cls, root: Path) -> AppDirs:
@@ -47,4 +45,4 @@ class AppDirs:
 
 
 def default_output_folder() -> Path:
-    return Path(platformdirs.user_videos_dir()) / APP_NAME
+    return Path(videos_folder())

@@ -21,6 +21,8 @@ import sys
 from collections.abc import Sequence
 
 from core import __version__
+from core.platform import system
+from core.platform.menu import menu_integration
 
 PROG = "FrameFan"
 WINDOW_EPILOG = (
@@ -65,10 +67,11 @@ def _menu(option: str, rest: list[str]) -> int:
     if rest:
         print(f"{PROG}: {option} takes no arguments (got {' '.join(rest)})", file=sys.stderr)
         return 2
-    if not sys.platform.startswith("linux"):
-        print(f"{PROG}: {option} is for Linux desktops only", file=sys.stderr)
+    integration = menu_integration()
+    if not integration.by_the_app:
+        print(f"{PROG}: {option} is for Linux desktops; here, {integration.how}", file=sys.stderr)
         return 2
-    from .desktop_entry import DesktopEntryError, add_to_menu, remove_from_menu
+    from .platform.desktop_entry import DesktopEntryError, add_to_menu, remove_from_menu
 
     try:
         if option == "--add-to-menu":
@@ -112,7 +115,7 @@ def _window(args: list[str]) -> int:
 
 def _has_display() -> bool:
     """False only where Qt would abort for want of a display (X11/Wayland systems)."""
-    if sys.platform in ("win32", "darwin") or os.environ.get("QT_QPA_PLATFORM"):
+    if system.current() != system.LINUX or os.environ.get("QT_QPA_PLATFORM"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 

@@ -14,8 +14,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
+from PySide6.QtCore import QModelIndex, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -37,7 +37,8 @@ from .icons import app_icon, make_icon
 from .intake import Intake, new_entry, take_in
 from .job_reader import OpenedJob, read_job
 from .message_bar import INFO, MessageBar
-from .notify import QueueNotifier
+from .platform.file_manager import FileManager
+from .platform.notify import QueueNotifier
 from .preview.image_cache import ImageCache
 from .preview.panel import PreviewPanel
 from .preview.shortcuts import ShortcutSheet
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         self.preview = PreviewPanel(self.cache)
         self.message_bar = MessageBar()
         self.notifier = QueueNotifier(self)
+        self.file_manager = FileManager(self)
         self.queue_status = QLabel()
         self.setWindowTitle("FrameFan")
         self.setWindowIcon(app_icon())
@@ -134,6 +136,9 @@ class MainWindow(QMainWindow):
         sched.jobFinished.connect(self._on_job_finished)
         sched.problemFound.connect(self.show_problem)
         sched.queueFinished.connect(self.notifier.queue_finished)
+        self.file_manager.failed.connect(
+            lambda text: self.message_bar.show_message(text[:1].upper() + text[1:])
+        )
         self.model.structureChanged.connect(self._update_queue_status)
         self.model.dataChanged.connect(lambda *_: self._update_actions())
         self.delegate.actionTriggered.connect(self.run_row_action)
@@ -327,7 +332,7 @@ class MainWindow(QMainWindow):
             return
         if action == "reveal":
             if entry.job_dir is not None:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.job_dir)))
+                self.file_manager.reveal(entry.job_dir)
             return
         if action == "remove" and entry_id == self._shown_id:
             self._shown_id = None
@@ -421,7 +426,7 @@ class MainWindow(QMainWindow):
 
     def open_log_folder(self) -> None:
         self.dirs.logs.mkdir(parents=True, exist_ok=True)
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.dirs.logs)))
+        self.file_manager.open_folder(self.dirs.logs)
 
     def _about(self) -> None:
         text = (

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from core import __version__
-from gui.desktop_entry import DesktopEntryError, add_to_menu
+from gui.platform.desktop_entry import DesktopEntryError, add_to_menu
 
 ROOT = Path(__file__).resolve().parent.parent
 

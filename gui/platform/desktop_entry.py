@@ -17,7 +17,7 @@ from pathlib import Path
 from core import __version__
 from core.atomic import write_atomic
 
-from .icons import APP_ICON_SIZES, app_image
+from ..icons import APP_ICON_SIZES, app_image
 
 DESKTOP_FILE_ID = "framefan"
 ENTRY_NAME = f"{DESKTOP_FILE_ID}.desktop"

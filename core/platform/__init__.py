@@ -1,0 +1,1 @@
+"""Everything that differs between Linux, macOS and Windows, one module per concern."""

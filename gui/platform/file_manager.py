@@ -47,7 +47,6 @@ class FileManager(QObject):
         self._platform = platform
         self._environ = environ
         self._bus_address = bus_address  # tests: a private bus instead of the session's
-        self._watchers: set[QObject] = set()
 
     def reveal(self, path: Path) -> None:
         """Show ``path`` selected in its folder."""
@@ -106,12 +105,11 @@ class FileManager(QObject):
             step.service, step.path, step.interface, step.method
         )
         message.setArguments([list(step.uris), ""])
+        # The watcher stays a child of this object: deleting it from its own signal, or
+        # before a deferred delete ran, crashes the bindings.
         watcher = QDBusPendingCallWatcher(bus.asyncCall(message, DBUS_TIMEOUT_MS), self)
-        self._watchers.add(watcher)
 
         def answered(done: QDBusPendingCallWatcher) -> None:
-            self._watchers.discard(done)
-            done.deleteLater()
             if done.isError():
                 log.info("file manager over D-Bus: %s", done.error().message())
                 errors.append(f"no file manager answered over D-Bus ({done.error().name()})")

@@ -50,9 +50,12 @@ extra_packages=()
 "$python" -c 'import ensurepip, venv' 2>/dev/null || extra_packages+=("python3-venv")
 case ",$extras," in *,test,*)
     # `sam build` runs make for the Lambda artifacts (infra/*/Makefile); the menu entry's
-    # tests check it with desktop-file-validate and start it with GLib's `gio launch`.
+    # tests check it with desktop-file-validate and start it with GLib's `gio launch`; the
+    # file manager and notification tests run a private D-Bus (dbus-daemon) with desktop
+    # services written with GLib's Python bindings, and notify with GLib's `gdbus`.
     command -v make >/dev/null 2>&1 || extra_packages+=("make")
-    extra_packages+=("desktop-file-utils" "libglib2.0-bin")
+    extra_packages+=("desktop-file-utils" "libglib2.0-bin" "dbus-daemon" "python3-gi"
+        "gir1.2-glib-2.0")
     ;;
 esac
 install_debian_packages "${extra_packages[@]}"

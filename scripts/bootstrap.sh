@@ -54,7 +54,7 @@ case ",$extras," in *,test,*)
     # file manager and notification tests run a private D-Bus (dbus-daemon) with desktop
     # services written with GLib's Python bindings, and notify with GLib's `gdbus`.
     command -v make >/dev/null 2>&1 || extra_packages+=("make")
-    extra_packages+=("desktop-file-utils" "libglib2.0-bin" "dbus-daemon" "python3-gi"
+    extra_packages+=("desktop-file-utils" "libglib2.0-bin" "dbus" "python3-gi"
         "gir1.2-glib-2.0")
     ;;
 esac

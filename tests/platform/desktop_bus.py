@@ -67,7 +67,7 @@ class Calls:
 def private_bus(folder: Path) -> Iterator[str]:
     """A session bus of its own; yields its address."""
     if shutil.which("dbus-daemon") is None:
-        pytest.fail("dbus-daemon is missing: scripts/bootstrap.sh test installs it")
+        pytest.fail("dbus-daemon is missing: scripts/bootstrap.sh test installs it (Debian: dbus)")
     config = folder / "bus.conf"
     config.write_text(CONFIG)
     daemon = subprocess.Popen(

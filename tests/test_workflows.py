@@ -212,7 +212,7 @@ def test_a_version_tag_drafts_a_release_with_checksums() -> None:
     download = next(s for s in steps(workflow, "release") if "download-artifact" in s["uses"])
     assert download["with"]["pattern"] == "installer-*"
     patterns = upload["with"]["path"].split()
-    made = ["linux-x86_64.tar.gz", "windows-x86_64.zip", "windows-x86_64-setup.exe",
+    suffixes = ["linux-x86_64.tar.gz", "windows-x86_64.zip", "windows-x86_64-setup.exe",
             "macos-arm64.dmg"]  # fmt: skip
-    for made in (f"FrameFan-0.1.0-{suffix}" for suffix in made):
+    for made in (f"FrameFan-0.1.0-{suffix}" for suffix in suffixes):
         assert any(Path("dist", made).match(p) for p in patterns), made

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import pty
 import select
 import shutil
 import signal
@@ -22,7 +21,7 @@ from core.layout import MANIFEST_NAME, job_dir_for
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.settings import Settings
 
-from . import media
+from . import media, systems
 
 FAST = ["--snippet-seconds", "3", "--gif-width", "64", "--frame-width", "64", "--workers", "2"]
 
@@ -220,6 +219,7 @@ def test_hostile_names_on_the_command_line(
     assert not list(tmp_path.rglob("pwned"))
 
 
+@systems.sigterm
 def test_sigterm_stops_the_batch_and_its_ffmpeg(make_video, tmp_path: Path) -> None:
     path = make_video(media.SLOW_MP4)
     process = subprocess.Popen(
@@ -248,7 +248,10 @@ def test_sigterm_stops_the_batch_and_its_ffmpeg(make_video, tmp_path: Path) -> N
     assert manifest.status == CANCELLED
 
 
+@systems.only_on(*systems.posix, reason="pseudo-terminals are POSIX's")
 def test_progress_bar_on_a_terminal(make_video, tmp_path: Path) -> None:
+    import pty  # POSIX only
+
     """With stderr on a terminal a live progress view is drawn there, and the result line
     is printed through it."""
     controller, terminal = pty.openpty()

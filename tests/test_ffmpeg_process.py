@@ -17,6 +17,8 @@ from core.paths import bundle_dir, is_frozen, resource_path
 from core.progress import ProgressTracker
 from core.timefmt import format_clock
 
+from . import systems
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -127,6 +129,7 @@ def test_cancellation_while_starting_still_ends_the_process(ffmpeg: str) -> None
     asyncio.run(main())
 
 
+@systems.pausing_stops_ffmpeg
 def test_group_pauses_and_resumes_its_processes(ffmpeg: str) -> None:
     async def main() -> None:
         group = ProcessGroup()

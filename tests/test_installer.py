@@ -26,9 +26,9 @@ from core.cloud.sim.emulator import CloudSim
 from core.cloud.sim.template import default_template
 from core.manifest import DONE, Manifest
 
-from . import media
+from . import media, systems
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, systems.linux_bundle]
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "build" / "installer-test"

@@ -16,6 +16,8 @@ from PIL import Image
 from core import __version__
 from gui.platform.desktop_entry import DesktopEntryError, add_to_menu
 
+from . import systems
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -56,6 +58,7 @@ def test_a_command_goes_to_the_command_line_with_its_exit_status(tmp_path):
     assert "none.mp4: file not found" in missing.stdout
 
 
+@systems.only_on(systems.LINUX, reason="only X11 and Wayland systems can lack a display")
 def test_the_window_without_a_display_is_one_line(tmp_path):
     result = launch("--theme", "dark", home=tmp_path)
     assert result.returncode == 1
@@ -80,6 +83,7 @@ def desktop_file_validate(entry: Path) -> str:
     return result.stdout + result.stderr + ("" if result.returncode == 0 else "(failed)")
 
 
+@systems.freedesktop
 def test_add_to_menu_writes_a_valid_entry_that_starts_this_program(tmp_path):
     data = tmp_path / "data"
     result = launch("--add-to-menu", home=tmp_path, XDG_DATA_HOME=str(data))
@@ -103,6 +107,7 @@ def test_add_to_menu_writes_a_valid_entry_that_starts_this_program(tmp_path):
     assert [p for p in data.rglob("*") if p.is_file()] == []
 
 
+@systems.freedesktop
 def test_the_desktop_starts_the_program_from_a_hostile_folder(tmp_path):
     """The entry is started by GLib's launcher, as GNOME and others start menu entries."""
     folder = tmp_path.joinpath("Frame Fan", '"quoted"', "it's", "$(touch pwned)", "`id`", "a\\b")
@@ -134,6 +139,7 @@ def test_a_program_path_with_a_percent_sign_is_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@systems.freedesktop
 def test_menu_entry_that_cannot_be_written_is_one_line(tmp_path):
     blocked = tmp_path / "data"
     blocked.write_text("a file where the data folder should be")

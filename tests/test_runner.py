@@ -28,7 +28,7 @@ from core.plan import frame_times, plan
 from core.runner import JobControl, LocalRunner
 from core.settings import Settings
 
-from . import media
+from . import media, systems
 
 SETTINGS = Settings(snippet_seconds=3, gif_width=80, frame_width=80)
 
@@ -324,6 +324,7 @@ def test_cancel_mid_render_stops_ffmpeg_and_resume_finishes(make_video, tmp_path
     assert again.started() == [1, 2]
 
 
+@systems.pausing_stops_ffmpeg
 def test_pause_suspends_ffmpeg_and_resume_continues(make_video, tmp_path: Path) -> None:
     path = make_video(media.SLOW_MP4)
     job = tmp_path / "job"

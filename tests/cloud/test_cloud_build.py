@@ -14,6 +14,12 @@ import pytest
 
 from core.cloud.sim.template import default_template
 
+from .. import systems
+
+pytestmark = systems.only_on(
+    systems.LINUX, reason="`sam build` makes the functions' Linux artifacts (make, manylinux)"
+)
+
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 MIN_FFMPEG = (8, 1, 3)
 

@@ -23,8 +23,12 @@ from gui.queue.delegate import progress_text, row_actions, status_text
 from gui.queue.entry import SNIPPETS, UPLOAD
 from gui.user_settings import UserSettings
 
+from .. import systems
 from ..cloud.conftest import start_sim, use_sim
 from .conftest import add_and_wait, click_row_button, wait_finished
+
+# The offline AWS emulator runs its functions as POSIX process groups.
+pytestmark = systems.only_on(*systems.posix, reason="the cloud emulator needs POSIX process groups")
 
 
 @pytest.fixture

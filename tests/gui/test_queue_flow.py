@@ -19,6 +19,7 @@ from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.preflight import DISK_SPACE, FFMPEG, OUTPUT_FOLDER
 from gui.queue.entry import QUEUED
 
+from .. import systems
 from .conftest import add_and_wait, click_row_button, wait_finished
 
 
@@ -160,6 +161,7 @@ def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, use
     assert manifest.counts()[DONE] < len(manifest.snippets)
 
 
+@systems.pausing_stops_ffmpeg
 def test_retry_after_a_failure_renders_only_what_failed(
     qtbot, make_window, tmp_path, long_video, user_settings
 ):

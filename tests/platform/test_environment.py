@@ -66,7 +66,8 @@ def test_from_the_sources_nothing_changes() -> None:
 
 
 def test_a_system_program_started_with_it_sees_the_users_values(tmp_path) -> None:
-    env = for_system_programs({**os.environ, **FROZEN_LINUX, "PATH": os.environ["PATH"]}, BUNDLE)
+    frozen = {**os.environ, **FROZEN_LINUX, "PATH": os.environ["PATH"]}
+    env = for_system_programs(frozen, BUNDLE, platform="linux")
     shown = subprocess.run(
         [sys.executable, "-c", "import os, json; print(json.dumps(dict(os.environ)))"],
         env=env,

@@ -10,6 +10,7 @@ import pytest
 
 from core.platform.folders import user_folders, videos_folder
 from gui.appdirs import AppDirs, default_output_folder
+from tests import systems
 
 
 @pytest.fixture
@@ -20,6 +21,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@systems.home_is_posix
 def test_linux_folders_are_those_earlier_versions_used(home: Path) -> None:
     folders = user_folders("linux")
     assert folders.config == PurePosixPath(home, ".config", "FrameFan")
@@ -36,6 +38,7 @@ def test_linux_folders_are_those_earlier_versions_used(home: Path) -> None:
         assert {k: str(getattr(folders, k)) for k in before} == before
 
 
+@systems.home_is_posix
 def test_linux_follows_the_xdg_variables(home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", "/srv/conf")
     monkeypatch.setenv("XDG_STATE_HOME", "/srv/state")
@@ -44,6 +47,7 @@ def test_linux_follows_the_xdg_variables(home: Path, monkeypatch: pytest.MonkeyP
     assert folders.logs == PurePosixPath("/srv/state/FrameFan/log")
 
 
+@systems.home_is_posix
 def test_macos_folders_are_in_the_library(home: Path) -> None:
     folders = user_folders("macos")
     support = PurePosixPath(home, "Library", "Application Support", "FrameFan")

@@ -15,6 +15,7 @@ from core.platform.reveal import (
     open_folder_steps,
     reveal_steps,
 )
+from tests import systems
 
 
 @pytest.fixture
@@ -51,6 +52,7 @@ def test_windows_refuses_a_name_that_would_break_the_quoting() -> None:
         reveal_steps(PureWindowsPath('C:\\a"b'), "windows", {})
 
 
+@systems.shell_scripts
 def test_linux_asks_the_file_manager_then_falls_back_to_xdg_open(path_with_xdg_open) -> None:
     path = PurePosixPath("/home/ed/Videos/FrameFan/été $(x) #1")
     steps = reveal_steps(path, "linux", {"PATH": path_with_xdg_open})

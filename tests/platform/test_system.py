@@ -10,6 +10,7 @@ import pytest
 from core.platform import system
 from core.platform.menu import menu_integration
 from core.platform.notifications import gvariant_string, notify_command
+from tests import systems
 
 
 def test_the_running_system_is_named() -> None:
@@ -47,6 +48,7 @@ def test_gvariant_strings(text: str, literal: str) -> None:
     assert gvariant_string(text) == literal
 
 
+@systems.shell_scripts
 def test_notifications_go_through_gdbus_on_linux_only(tmp_path) -> None:
     gdbus = tmp_path / "gdbus"
     gdbus.write_text("#!/bin/sh\n")

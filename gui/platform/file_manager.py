@@ -10,12 +10,11 @@ libraries do not leak into them. What cannot be shown is reported as one line.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from pathlib import Path
+from collections.abc import Callable, Mapping
+from pathlib import Path, PurePath
 
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 
-from core.platform.environment import current_for_system_programs
 from core.platform.reveal import (
     FileManagerCall,
     Launch,
@@ -24,6 +23,10 @@ from core.platform.reveal import (
     open_folder_steps,
     reveal_steps,
 )
+
+from .environment import system_programs_environment
+
+Plan = Callable[[PurePath, str | None, Mapping[str, str] | None], list[Step]]
 
 log = logging.getLogger(__name__)
 
@@ -55,23 +58,22 @@ class FileManager(QObject):
     def open_folder(self, folder: Path) -> None:
         self._start(folder, open_folder_steps)
 
-    def _start(self, path: Path, plan) -> None:
+    def _start(self, path: Path, plan: Plan) -> None:
         path = path.absolute()
         if not path.exists():
             self.failed.emit(f"Cannot show {path}: it no longer exists")
             return
-        env = self._environment()
+        env, qt_env = system_programs_environment(self._environ)
         try:
             steps = plan(path, self._platform, env)
         except RevealError as exc:
             self.failed.emit(str(exc))
             return
-        self._next(steps, str(path), env, [])
+        self._next(steps, str(path), qt_env, [])
 
-    def _environment(self) -> dict[str, str]:
-        return dict(self._environ) if self._environ is not None else current_for_system_programs()
-
-    def _next(self, steps: list[Step], what: str, env: dict[str, str], errors: list[str]) -> None:
+    def _next(
+        self, steps: list[Step], what: str, env: QProcessEnvironment, errors: list[str]
+    ) -> None:
         while steps:
             step = steps.pop(0)
             if isinstance(step, FileManagerCall):
@@ -88,7 +90,7 @@ class FileManager(QObject):
         step: FileManagerCall,
         rest: list[Step],
         what: str,
-        env: dict[str, str],
+        env: QProcessEnvironment,
         errors: list[str],
     ) -> bool:
         # Imported here: QtDBus is only ever used on Linux desktops.
@@ -120,16 +122,13 @@ class FileManager(QObject):
         watcher.finished.connect(answered)
         return True
 
-    def _launch(self, step: Launch, env: dict[str, str], errors: list[str]) -> bool:
+    def _launch(self, step: Launch, env: QProcessEnvironment, errors: list[str]) -> bool:
         process = QProcess(self)
         process.setProgram(step.program)
         process.setArguments(list(step.arguments))
         if step.native_arguments is not None:
             process.setNativeArguments(step.native_arguments)  # Windows only, as the step
-        environment = QProcessEnvironment()
-        for name, value in env.items():
-            environment.insert(name, value)
-        process.setProcessEnvironment(environment)
+        process.setProcessEnvironment(env)
         started = process.startDetached()
         process.deleteLater()
         ok = started[0] if isinstance(started, tuple) else bool(started)

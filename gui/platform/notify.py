@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from PySide6.QtCore import QObject, QProcess, QProcessEnvironment, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow, QSystemTrayIcon
 
-from core.platform.environment import current_for_system_programs
 from core.platform.notifications import notify_command
+
+from .environment import system_programs_environment
 
 log = logging.getLogger(__name__)
 
@@ -53,24 +54,21 @@ class QueueNotifier(QObject):
     def queue_finished(self, done: int, failed: int, cancelled: int) -> None:
         title = "FrameFan: queue finished"
         text = summary(done, failed, cancelled)
-        env = dict(self._environ) if self._environ is not None else current_for_system_programs()
+        env, qt_env = system_programs_environment(self._environ)
         command = notify_command(title, text, self._platform, env)
         if command is None:
             self._tray_message(title, text, failed > 0)
         else:
-            self._send(command, env, title, text, failed > 0)
+            self._send(command, qt_env, title, text, failed > 0)
         QApplication.alert(self._window)
         self._window.statusBar().showMessage(f"Queue finished: {text}", 15000)
         self.notified.emit(title, text)
 
     def _send(
-        self, command: list[str], env: dict[str, str], title: str, text: str, warn: bool
+        self, command: list[str], env: QProcessEnvironment, title: str, text: str, warn: bool
     ) -> None:
         process = QProcess(self)
-        environment = QProcessEnvironment()
-        for name, value in env.items():
-            environment.insert(name, value)
-        process.setProcessEnvironment(environment)
+        process.setProcessEnvironment(env)
         process.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
         self._senders.add(process)
 

@@ -15,6 +15,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QFileOpenEvent
 from PySide6.QtWidgets import QApplication
 
+from core.platform.system import MACOS, resolve
+
 
 class FileOpenReceiver(QObject):
     def __init__(self, app: QApplication, deliver: Callable[[list[Path]], object]) -> None:
@@ -42,6 +44,11 @@ class FileOpenReceiver(QObject):
             self._deliver(paths)
 
 
-def receive_opened_files(app: QApplication, deliver: Callable[[list[Path]], object]) -> None:
-    """From now on, hand the files the system asks to open to ``deliver``."""
-    FileOpenReceiver(app, deliver)
+def receive_opened_files(
+    app: QApplication, deliver: Callable[[list[Path]], object], platform: str | None = None
+) -> FileOpenReceiver | None:
+    """From now on, hand the files the system asks to open to ``deliver``. Only macOS sends
+    them: elsewhere nothing is installed, and events are not filtered for nothing."""
+    if resolve(platform) != MACOS:
+        return None
+    return FileOpenReceiver(app, deliver)

@@ -151,7 +151,9 @@ def test_files_the_system_opens_are_queued_like_a_drop(qtbot, make_window, tmp_p
     window = make_window()
     window.scheduler.set_held(True)  # only the intake is under test here
     app = QCoreApplication.instance()
-    receive_opened_files(app, window.add_paths)
+    assert receive_opened_files(app, window.add_paths, platform="linux") is None
+    receiver = receive_opened_files(app, window.add_paths, platform="macos")
+    assert receiver is not None
     second = tmp_path / "b-roll.mov"
     shutil.copy(step_video, second)
     notes = tmp_path / "notes.txt"
@@ -169,3 +171,4 @@ def test_files_the_system_opens_are_queued_like_a_drop(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: window.last_intake is not None)
     assert window.last_intake.duplicates == [second]
     assert len(window.model) == 3
+    app.removeEventFilter(receiver)

@@ -250,10 +250,10 @@ def test_sigterm_stops_the_batch_and_its_ffmpeg(make_video, tmp_path: Path) -> N
 
 @systems.only_on(*systems.posix, reason="pseudo-terminals are POSIX's")
 def test_progress_bar_on_a_terminal(make_video, tmp_path: Path) -> None:
-    import pty  # POSIX only
-
     """With stderr on a terminal a live progress view is drawn there, and the result line
     is printed through it."""
+    import pty  # POSIX only
+
     controller, terminal = pty.openpty()
     try:
         process = subprocess.Popen(

@@ -20,6 +20,8 @@ from core.settings import Settings
 from .. import media, systems
 
 STACK = "framefan-test"
+SETTINGS = Settings(snippet_seconds=2, gif_fps=5, gif_width=64, frame_width=80)
+FAST_POLLING = Polling(first=0.2, longest=1.0, stall=120)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -30,10 +32,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if here in Path(item.path).parents:
             item.add_marker(mark)
-
-
-SETTINGS = Settings(snippet_seconds=2, gif_fps=5, gif_width=64, frame_width=80)
-FAST_POLLING = Polling(first=0.2, longest=1.0, stall=120)
 
 
 def start_sim(stack: str = STACK) -> CloudSim:

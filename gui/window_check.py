@@ -10,11 +10,11 @@ profile, so the self-test never puts a window on the screen or touches the user'
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.layout import MANIFEST_NAME
+from core.platform import system
 
 if TYPE_CHECKING:
     from .main_window import MainWindow
@@ -24,7 +24,7 @@ PLATFORM_LABEL = "the platform plugin for this system's windows loads"
 
 # The platform plugin a desktop session of each system uses; the offscreen one is checked by
 # the window check itself.
-NATIVE_PLATFORM = {"linux": "xcb", "darwin": "cocoa", "win32": "windows"}
+NATIVE_PLATFORM = {system.LINUX: "xcb", system.MACOS: "cocoa", system.WINDOWS: "windows"}
 
 _MIN_COLOURS = 20  # a painted test picture, not a blank or single-coloured canvas
 
@@ -79,9 +79,7 @@ def check_platform_plugin() -> list[str]:
     """
     from PySide6.QtCore import QLibraryInfo, QPluginLoader
 
-    name = NATIVE_PLATFORM.get(sys.platform)
-    if name is None:
-        return []
+    name = NATIVE_PLATFORM[system.current()]
     folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
     found = [p for p in folder.glob(f"*q{name}.*") if p.stem.removeprefix("lib") == f"q{name}"]
     if not found:

@@ -70,6 +70,7 @@ def test_linux_without_xdg_open_has_only_the_file_manager_call(tmp_path: Path) -
     assert [type(s) for s in steps] == [FileManagerCall]
 
 
+@systems.only_on(*systems.posix, reason="file names are bytes on POSIX only")
 def test_name_that_is_not_utf8_still_makes_a_file_uri() -> None:
     raw = PurePosixPath(b"/tmp/clip-\xff.mp4".decode("utf-8", "surrogateescape"))
     (call,) = reveal_steps(raw, "linux", {"PATH": ""})

@@ -227,6 +227,14 @@ def test_bundle_is_lean(app):
     assert [p for p in folder.rglob("*") if p.is_symlink() and not p.exists()] == []
 
 
+def test_bundle_talks_to_the_desktop(app):
+    """Qt's D-Bus module ships: the window asks the desktop's file manager to show a job's
+    folder through it (gui.platform.file_manager)."""
+    internal = app.parent / "_internal"
+    assert list((internal / "PySide6").glob("QtDBus.*"))
+    assert list(internal.rglob("libQt6DBus.so*"))
+
+
 def test_bundle_carries_licence_notices(app):
     folder = app.parent
     assert (folder / "LICENSE.txt").read_bytes() == (ROOT / "LICENSE").read_bytes()

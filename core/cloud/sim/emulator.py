@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import psutil
 
 from ...ffmpeg_locator import find_ffmpeg
 from ...paths import bundle_dir
@@ -123,9 +124,7 @@ class CloudSim:
         try:
             self.server.start()
             self._make_layer()
-            if self.chaos.probe_outage:
-                port = int(self.server.tls_endpoint.rsplit(":", 1)[1])
-                self._relay = OutageRelay(port, self.chaos.probe_outage)
+            self.set_chaos(self.chaos)
             self._create_stack()
             self._pool = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="lambda")
             for source in self._sources:
@@ -170,6 +169,25 @@ class CloudSim:
 
     def client(self, service: str) -> Any:
         return boto3.client(service, endpoint_url=self.endpoint, region_name=REGION, **CREDENTIALS)
+
+    def set_chaos(self, chaos: Chaos) -> None:
+        """Inject these faults from now on (and no others)."""
+        with self._lock:
+            relay, self._relay = self._relay, None
+            self.chaos = chaos
+            if chaos.probe_outage:
+                port = int(self.server.tls_endpoint.rsplit(":", 1)[1])
+                self._relay = OutageRelay(port, chaos.probe_outage)
+        if relay is not None:
+            relay.stop()
+
+    def set_outputs(self, **changes: str) -> None:
+        """Change stack outputs as a redeploy with other parameters would (tests)."""
+        assert self.model is not None
+        self.model.outputs.update(changes)
+        self.client("cloudformation").update_stack(
+            StackName=self.stack, TemplateBody=json.dumps(self._stack_body(self.model.outputs))
+        )
 
     def _make_layer(self) -> None:
         """The ffmpeg layer: ``/opt/bin/ffmpeg`` in the template is this file."""
@@ -624,9 +642,19 @@ def _without_moto_extras(event: Any) -> Any:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """End an invocation and everything it started, as Lambda ends a timed-out sandbox
+    (ffmpeg runs in a session of its own, so the process group alone is not enough)."""
     if proc.poll() is not None:
         return
+    try:
+        children = psutil.Process(proc.pid).children(recursive=True)
+    except psutil.Error:
+        children = []
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
+    for child in children:
+        with contextlib.suppress(psutil.Error):
+            child.kill()
     with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(10)
+    psutil.wait_procs(children, timeout=10)

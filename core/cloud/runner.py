@@ -250,6 +250,8 @@ class _CloudJob:
             # Uploaded, and the snippets function has not taken it yet (or never will).
             return (_RETRY, "") if abandoned else (_FOLLOW, ours)
         if current.status != STARTED:
+            if current.run != ours and not abandoned:
+                return _FOLLOW, ours  # our upload or retry came after that failure
             if current.kind == EXPIRED:
                 return _UPLOAD, ""
             if current.retryable:

@@ -506,6 +506,8 @@ class CloudSim:
             ok = proc.returncode == 0
         except subprocess.TimeoutExpired:
             _kill_group(proc)
+            with contextlib.suppress(subprocess.SubprocessError, OSError, ValueError):
+                proc.communicate(timeout=10)  # closes the pipes
             output = f"Task timed out after {timeout:.2f} seconds"
             ok = False
             error = {"errorType": "Sandbox.Timedout", "errorMessage": output}

@@ -34,7 +34,7 @@ class CloudLimits:
     max_pixels: int = wording.MAX_PIXELS_PER_FRAME
     # The longest snippet the process function renders well within its timeout, at 1080p
     # and 30 fps; shorter for bigger or faster pictures (see docs/benchmarks.md).
-    max_snippet_seconds: float = 600.0
+    max_snippet_seconds: float = 180.0
     max_duration: float = 43200.0
 
     def check(self, name: str, info: MediaInfo, settings: Settings) -> str | None:

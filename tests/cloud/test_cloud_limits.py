@@ -50,9 +50,9 @@ def test_each_limit_names_its_parameter_and_what_to_change():
     hour = MediaInfo(**{**tiny.__dict__, "duration": 3600.0})
     assert "MinSnippetSecondsLongVideos" in limits.check("x", hour, Settings(snippet_seconds=5))
     long_4k = MediaInfo(**{**UHD.__dict__, "duration": 3600.0})
-    message = limits.check("x", long_4k, Settings(snippet_seconds=600))
+    message = limits.check("x", long_4k, Settings(snippet_seconds=120))
     assert "cannot be rendered within the time limit" in message and "MaxSnippetSeconds" in message
-    assert limits.snippet_seconds_for(long_4k) == 150  # a quarter of the 1080p length
+    assert limits.snippet_seconds_for(long_4k) == 45  # a quarter of the 1080p length
     assert limits.check("x", long_4k, Settings(snippet_seconds=30)) is None
 
 

@@ -107,8 +107,10 @@ def cloud(video: Path, settings: Settings, scratch: Path, workers: int) -> None:
             marks.setdefault("started", now)
 
     with CloudSim(default_template(), stack="estimate-bench", workers=workers) as sim:
-        os.environ.update(AWS_ENDPOINT_URL=sim.endpoint, AWS_ACCESS_KEY_ID="bench",
-                          AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")  # fmt: skip
+        os.environ.update(
+            AWS_ENDPOINT_URL=sim.endpoint, AWS_ACCESS_KEY_ID="bench",
+            AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+        )  # fmt: skip
         runner = LambdaRunner(
             settings, CloudTarget("estimate-bench"), on_event=on_event, polling=Polling(first=0.2)
         )

@@ -30,6 +30,17 @@ class InputRejectedError(FrameFanError):
         self.reason = reason
 
 
+class SourceUnreachableError(FrameFanError):
+    """A remote input could not be read because of the network or the server (a refused or
+    reset connection, a TLS failure, a 5xx answer, a stall), not because of what it holds:
+    trying again later may work."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+        self.reason = reason
+
+
 class RenderError(FrameFanError):
     """ffmpeg failed to render a snippet."""
 

@@ -79,6 +79,16 @@ def find_ffmpeg(explicit: str | os.PathLike[str] | None = None) -> str:
     )
 
 
+def require_ffmpeg(path: str, origin: str) -> str:
+    """``path`` if it is a working ffmpeg; otherwise :class:`FfmpegNotFoundError` naming
+    ``origin`` (where the path came from). No other ffmpeg is looked for: where the
+    environment names the binary (a Lambda function), another one found by chance would
+    hide a broken deployment."""
+    if path and _usable(path):
+        return path
+    raise FfmpegNotFoundError(f"ffmpeg does not run at {path or '(empty)'} (set by {origin})")
+
+
 def ffmpeg_version(path: str) -> str:
     """The version string ffmpeg prints (e.g. ``n9.0.2``)."""
     out = subprocess.run(

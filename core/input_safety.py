@@ -60,6 +60,15 @@ PROBE_SIZE = 50_000_000  # bytes
 ANALYZE_DURATION = 30_000_000  # microseconds
 # Network read/write timeout for remote inputs, in microseconds.
 RW_TIMEOUT_US = 30_000_000
+# ffmpeg's own reconnection for remote inputs: a dropped or refused connection, or a 5xx
+# answer, is tried again a few times (waiting 1, 2, 4 s) before the read fails.
+RECONNECT_OPTIONS: dict[str, object] = {
+    "reconnect": 1,
+    "reconnect_on_network_error": 1,
+    "reconnect_on_http_error": "5xx",
+    "reconnect_max_retries": 3,
+    "reconnect_delay_max": 4,
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +101,7 @@ class Source:
             opts["format_whitelist"] = ",".join(ALLOWED_DEMUXERS)
         if self.is_remote:
             opts["rw_timeout"] = RW_TIMEOUT_US
+            opts.update(RECONNECT_OPTIONS)
         return opts
 
 

@@ -15,10 +15,11 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from .errors import InputRejectedError
+from .errors import FrameFanError, InputRejectedError, SourceUnreachableError
 from .ffmpeg_locator import find_ffmpeg
 from .ffmpeg_process import BASE_ARGS, FfmpegResult, run_ffmpeg
 from .input_safety import ALLOWED_DEMUXERS, Source, as_source, sniff_problem
+from .remote_errors import remote_failure
 
 DEFAULT_MAX_DURATION = 24 * 3600.0
 _SNIFF_BYTES = 4096
@@ -163,8 +164,11 @@ def _clockwise_quarter_turns(rotation_ccw: float) -> int:
     return round(-rotation_ccw / 90.0) % 4 * 90
 
 
-def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> InputRejectedError:
+def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> FrameFanError:
     log = "\n".join(result.stderr)
+    unreachable = remote_failure(result.stderr) if source.is_remote else None
+    if unreachable and "Invalid data found" not in log:
+        return SourceUnreachableError(source.name, f"it could not be read: {unreachable}")
     if "moov atom not found" in log and (head is None or head[4:8] in _MP4_BOXES):
         reason = "the file is truncated or damaged (its MP4/MOV index, the moov atom, is missing)"
     elif head is not None and (sniffed := sniff_problem(head)):
@@ -234,7 +238,8 @@ async def probe(
         async with asyncio.timeout(timeout):
             return await _probe(exe, src, head, do_scan, max_duration)
     except TimeoutError:
-        raise InputRejectedError(
+        error = SourceUnreachableError if src.is_remote else InputRejectedError
+        raise error(
             src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)"
         ) from None
 
@@ -304,6 +309,8 @@ async def _video_end(
         args += ["-map", f"0:{stream_index}", "-f", "null", "-progress", "pipe:1", "-"]
         result, positions = await _run_probe(args)
         decoded = positions[-1] if positions else 0.0
+        if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
+            raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
         _check_truncation(src, result, header.duration, seek + decoded)
         if decoded > 0:
             return seek + decoded

@@ -25,13 +25,14 @@ from pathlib import Path
 
 import ffmpeg as ffmpeg_python
 
-from .errors import RenderError
+from .errors import RenderError, SourceUnreachableError
 from .ffmpeg_locator import find_ffmpeg
 from .ffmpeg_process import BASE_ARGS, ProcessGroup, run_ffmpeg
 from .input_safety import Source
 from .layout import frame_relpath, gif_relpath, work_dir
 from .plan import Snippet, frame_indices
 from .probe import MediaInfo
+from .remote_errors import remote_failure
 from .settings import Settings
 from .timefmt import format_clock
 
@@ -194,6 +195,9 @@ async def render_snippet(
         except TimeoutError:
             raise RenderError(f"{label}: rendering took longer than {timeout:.0f} s") from None
         if not result.ok:
+            unreachable = remote_failure(result.stderr) if source.is_remote else None
+            if unreachable:
+                raise SourceUnreachableError(label, f"the video could not be read: {unreachable}")
             raise RenderError(f"{label}: {result.last_error()}")
         output = _collect(job_dir, gif_tmp, frames_tmp, snippet, settings, label)
     finally:

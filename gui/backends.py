@@ -247,7 +247,27 @@ LAMBDA = Backend(
     test_connection=_lambda_test,
 )
 
-BACKENDS: dict[str, Backend] = {b.key: b for b in (LOCAL, LAMBDA)}
+# -- whichever is faster ------------------------------------------------------------------
+# Each job is given to LOCAL or LAMBDA when it starts (gui.auto_backend), with their settings.
+
+
+def _auto_runner(options: RunnerOptions) -> JobRunner:
+    raise RuntimeError("the automatic backend hands each job to another backend")
+
+
+AUTO = Backend(
+    key="auto",
+    label="Automatic (the faster)",
+    short_label="Auto",
+    can_pause=False,
+    concurrent_jobs=1,  # the choice is made one job at a time
+    make_runner=_auto_runner,
+    check=_local_check,
+)
+# Backends whose settings AUTO uses (shown with it in the settings dialog).
+AUTO_USES = ("local", "lambda")
+
+BACKENDS: dict[str, Backend] = {b.key: b for b in (LOCAL, LAMBDA, AUTO)}
 DEFAULT_BACKEND = LOCAL.key
 
 

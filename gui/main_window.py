@@ -33,6 +33,7 @@ from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 from .appdirs import AppDirs
 from .backends import CONNECTION
 from .background import NetworkPool
+from .estimate_panel import EstimatePanel
 from .icons import app_icon, make_icon
 from .intake import Intake, new_entry, take_in
 from .job_reader import OpenedJob, read_job
@@ -106,6 +107,8 @@ class MainWindow(QMainWindow):
         )
         self.commands = build_actions(self, self._handlers())
         self.commands.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.estimate = EstimatePanel(self.run_blocking)
+        self.estimate.attach(self, self.commands.toggle_queue)
         self._connect()
         self._restore()
 
@@ -381,6 +384,8 @@ class MainWindow(QMainWindow):
 
     def _update_queue_status(self) -> None:
         self.queue_status.setText(queue_summary(self.model, self.scheduler.held))
+        if not self._closing:
+            self.estimate.update_for(list(self.model), self.selected(), self.settings)
 
     def show_problem(self, problem: Problem) -> None:
         fix = {

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from core.errors import SettingsError
 from core.settings import FIELDS, Settings
 
-from .backends import BACKENDS, Backend, BackendField
+from .backends import AUTO, AUTO_USES, BACKENDS, Backend, BackendField
 from .connection_test import ConnectionTester, RunBlocking
 from .user_settings import APP_FIELDS, UserSettings
 
@@ -190,9 +190,10 @@ class SettingsDialog(QDialog):
 
     def _backend_changed(self) -> None:
         chosen = self.chosen_backend().key
+        shown = set(AUTO_USES) if chosen == AUTO.key else {chosen}
         for key, rows in self._backend_rows.items():
             for widget in rows:
-                self._where.setRowVisible(widget, key == chosen)
+                self._where.setRowVisible(widget, key in shown)
         self.adjustSize()
 
     def _fit_height(self) -> None:

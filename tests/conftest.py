@@ -15,6 +15,21 @@ from core.ffmpeg_locator import find_ffmpeg
 from . import media
 
 
+@pytest.fixture(scope="session", autouse=True)
+def scratch_cache(tmp_path_factory: pytest.TempPathFactory):
+    """Measurements the app keeps between runs (calibrations, the uplink) go to a scratch
+    folder, never the real user's cache (subprocesses inherit it)."""
+    from core.estimate.store import ENV_VAR
+
+    previous = os.environ.get(ENV_VAR)
+    os.environ[ENV_VAR] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if previous is None:
+        os.environ.pop(ENV_VAR, None)
+    else:
+        os.environ[ENV_VAR] = previous
+
+
 @pytest.fixture(scope="session")
 def ffmpeg() -> str:
     return find_ffmpeg()

@@ -28,6 +28,30 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--stack", default="framefan-sim", help="stack name (%(default)s)")
     parser.add_argument("--template", type=Path, default=None, help="SAM template to emulate")
+    parser.add_argument(
+        "--chaos",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help=(
+            "inject a fault (repeatable): crash-snippet=K, probe-outage=N, duplicate-events, "
+            "drop-event=K, undeliverable-event=K (see docs/cloud.md)"
+        ),
+    )
+    parser.add_argument(
+        "--retry-delay",
+        type=float,
+        default=2.0,
+        metavar="SECONDS",
+        help="wait before Lambda's first retry of a failed invocation (AWS: 60; %(default)s)",
+    )
+    parser.add_argument(
+        "--parameter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a template parameter, as 'sam deploy --parameter-overrides' (repeatable)",
+    )
     parser.set_defaults(run=run, command_parser=parser)
 
 
@@ -36,7 +60,16 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("--workers must be at least 1")
     if not 0 <= args.port <= 65535:
         parser.error("--port must be between 0 and 65535")
+    if args.retry_delay < 0:
+        parser.error("--retry-delay must not be negative")
+    parameters = {}
+    for item in args.parameter:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            parser.error(f"--parameter {item!r}: expected NAME=VALUE")
+        parameters[name] = value
     try:
+        from ..cloud.sim.chaos import Chaos, ChaosError
         from ..cloud.sim.emulator import CloudSim, Invocation
         from ..cloud.sim.template import default_template
     except ImportError as exc:
@@ -46,6 +79,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILED
+    try:
+        chaos = Chaos.parse(args.chaos)
+    except ChaosError as exc:
+        parser.error(str(exc))
     template = args.template or default_template()
     if not template.is_file():
         print(f"framefan: {template}: template not found (use --template)", file=sys.stderr)
@@ -53,7 +90,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     def report(invocation: Invocation) -> None:
         state = "ok" if invocation.ok else "FAILED"
-        print(f"{invocation.function} {state} in {invocation.seconds:.1f} s", file=sys.stderr)
+        attempt = f" (attempt {invocation.attempt})" if invocation.attempt > 1 else ""
+        print(
+            f"{invocation.function} {state} in {invocation.seconds:.1f} s{attempt}",
+            file=sys.stderr,
+        )
         if not invocation.ok:
             tail = invocation.output.strip().splitlines()[-5:]
             print("  " + "\n  ".join(tail), file=sys.stderr)
@@ -62,7 +103,14 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     sim = CloudSim(
-        template, stack=args.stack, port=args.port, workers=args.workers, on_invocation=report
+        template,
+        stack=args.stack,
+        port=args.port,
+        workers=args.workers,
+        on_invocation=report,
+        chaos=chaos,
+        retry_delay=args.retry_delay,
+        parameters=parameters,
     )
     try:
         sim.start()

@@ -20,6 +20,7 @@ from ..layout import MANIFEST_NAME, job_dir_for
 from ..manifest import DONE, Manifest
 from ..runner import LocalRunner, default_workers
 from ..settings import FIELDS, Settings
+from ..timefmt import format_clock
 from .progress_view import ProgressView
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -37,14 +38,24 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--backend",
-        choices=["local", "lambda"],
+        choices=["local", "lambda", "auto"],
         default="local",
-        help="where to render: this machine, or AWS Lambda (needs --stack)",
+        help=(
+            "where to render: this machine, AWS Lambda (needs --stack), or auto: whichever "
+            "'framefan estimate' finds faster for each video (needs --stack)"
+        ),
     )
     cloud = parser.add_argument_group("AWS Lambda backend")
     cloud.add_argument("--stack", help="name of the deployed FrameFan stack")
     cloud.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
     cloud.add_argument("--region", help="AWS region of the stack (default: the profile's)")
+    cloud.add_argument(
+        "--uplink-mbps",
+        type=float,
+        default=None,
+        metavar="N",
+        help="upload speed for --backend auto (default: the last one measured)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -96,8 +107,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(str(exc))
     if args.workers < 1:
         parser.error("--workers must be at least 1")
-    if args.backend == "lambda" and not args.stack:
-        parser.error("--backend lambda needs --stack NAME (the deployed stack)")
+    if args.backend in ("lambda", "auto") and not args.stack:
+        parser.error(f"--backend {args.backend} needs --stack NAME (the deployed stack)")
     try:
         find_ffmpeg()
     except FrameFanError as exc:
@@ -121,7 +132,6 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
     def inputs_for(job_dir: Path) -> list[str]:
         return [p for p in inputs if runner_dirs.get(p) == job_dir]
 
-    runner = _runner(args, settings, on_event)
     runner_dirs = {p: job_dir_for(out_root, p) for p in inputs}
     main_task = asyncio.current_task()
     loop = asyncio.get_running_loop()
@@ -129,8 +139,14 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
         # SIGTERM stops the batch like Ctrl-C does: ffmpeg children are ended first.
         loop.add_signal_handler(signal.SIGTERM, main_task.cancel)  # type: ignore[union-attr]
     try:
+        chosen = await _choose_backends(args, settings, inputs)
         with view or contextlib.nullcontext():
-            outcomes = await runner.run_batch(inputs, out_root)
+            batches = [
+                _runner(args, settings, on_event, backend).run_batch(group, out_root)
+                for backend, group in chosen.items()
+                if group
+            ]
+            outcomes = [o for batch in await asyncio.gather(*batches) for o in batch]
     except asyncio.CancelledError:
         print(
             "framefan: cancelled; finished snippets are kept, run again to resume", file=sys.stderr
@@ -139,8 +155,46 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK if all(o.manifest.status == DONE for o in outcomes) else EXIT_FAILED
 
 
-def _runner(args: argparse.Namespace, settings: Settings, on_event: Any) -> Any:
-    if args.backend == "lambda":
+async def _choose_backends(
+    args: argparse.Namespace, settings: Settings, inputs: list[str]
+) -> dict[str, list[str]]:
+    """The inputs of each backend; with ``auto``, the faster by estimate, per input."""
+    if args.backend != "auto":
+        return {args.backend: inputs}
+    from ..estimate.job import capacity_from_stack, estimate_input
+    from .estimate_cmd import _capacity
+
+    try:
+        capacity = _capacity(args)
+    except FrameFanError as exc:
+        print(f"framefan: --backend auto: {exc}; processing here", file=sys.stderr)
+        return {"local": inputs}
+    chosen: dict[str, list[str]] = {"local": [], "lambda": []}
+    for item in inputs:
+        try:
+            found = await estimate_input(
+                item,
+                settings,
+                workers=args.workers,
+                capacity=capacity or capacity_from_stack(None),
+                uplink_mbps=args.uplink_mbps,
+            )
+        except FrameFanError:
+            chosen["local"].append(item)  # the local run reports what is wrong with it
+            continue
+        chosen[found.faster].append(item)
+        if not args.json:
+            where = "AWS" if found.faster == "lambda" else "this machine"
+            print(
+                f"auto: {item} on {where} (here ≈ {format_clock(found.local_seconds)}, "
+                f"AWS ≈ {format_clock(found.cloud_seconds)} for ${found.cost_usd:.3f})",
+                file=sys.stderr,
+            )
+    return chosen
+
+
+def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend: str) -> Any:
+    if backend == "lambda":
         from ..cloud.runner import LambdaRunner
         from ..cloud.stack import CloudTarget
 

@@ -31,12 +31,13 @@ log = logging.getLogger(__name__)
 @dataclass
 class Polling:
     """How often to look for results: ``first`` seconds, growing by ``factor`` up to
-    ``longest`` while nothing changes; give up after ``stall`` seconds without news."""
+    ``longest`` while nothing changes; give up after ``stall`` seconds without news (None:
+    the stack's ``RunStallSeconds`` and a minute)."""
 
     first: float = 0.5
     longest: float = 10.0
     factor: float = 1.5
-    stall: float = 900.0
+    stall: float | None = None
 
 
 class Follower:
@@ -63,6 +64,7 @@ class Follower:
         self._downloads = asyncio.Semaphore(downloads)
         self._seen: dict[int, str] = {}  # snippet index → ETag of the record last read
         self.tracker = ProgressTracker.for_manifest(manifest)
+        self.gave_up = False  # the stall time passed with snippets unsettled
 
     def unsettled(self) -> list[SnippetRecord]:
         return [s for s in self.manifest.snippets if s.status not in (DONE, FAILED)]
@@ -72,11 +74,12 @@ class Follower:
         loop = asyncio.get_running_loop()
         delay = self.polling.first
         last_news = loop.time()
+        stall = self.polling.stall if self.polling.stall is not None else 1260.0
         while self.unsettled():
             changed = await self._poll()
             if changed:
                 delay, last_news = self.polling.first, loop.time()
-            elif loop.time() - last_news > self.polling.stall:
+            elif loop.time() - last_news > stall:
                 self._give_up()
                 return
             else:
@@ -157,12 +160,13 @@ class Follower:
         self.emit(SnippetFailed(self.manifest.job_id, snippet.index, error))
 
     def _give_up(self) -> None:
-        minutes = self.polling.stall / 60
+        self.gave_up = True
+        minutes = (self.polling.stall or 0) / 60
         for snippet in self.unsettled():
             self._fail(
                 snippet,
-                f"snippet {snippet.index + 1}: no result from the cloud within {minutes:.0f} min "
-                "(see the process function's logs); run again to retry",
+                f"snippet {snippet.index + 1}: no result from the cloud within "
+                f"{_minutes(minutes)} (see the process function's logs); run again to retry",
             )
         self.progress()
 
@@ -187,3 +191,7 @@ class Follower:
         for snippet in self.manifest.snippets:
             if snippet.status != DONE:
                 snippet.status, snippet.error = PENDING, None
+
+
+def _minutes(minutes: float) -> str:
+    return f"{minutes:.0f} min" if minutes >= 1 else f"{minutes * 60:.0f} s"

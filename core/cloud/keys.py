@@ -12,6 +12,8 @@ Results bucket (only the functions write here, so no output can start new work):
     results/<job-id>/gifs/00000.gif           same relative paths as a local job folder
     results/<job-id>/frames/000000.jpg
     results/<job-id>/snippets/00000.json      completion record of snippet 0 (written last)
+    results/<job-id>/run.json                 the job's current run (see runs.py)
+    results/<job-id>/runs/<run>.json          a run that was ignored or could not start
 
 A *run* is one round of work on a job: the upload starts one, each retry starts another. Its
 id tags the events and completion records, so a cancel or a follower concerns one run only.
@@ -32,6 +34,8 @@ UPLOADS_PREFIX = "uploads/"
 RESULTS_PREFIX = "results/"
 CONTROL_DIR = "control"
 RECORDS_DIR = "snippets"
+RUN_NAME = "run.json"
+RUNS_DIR = "runs"
 
 JOB_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 RUN_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -109,6 +113,16 @@ def records_prefix(job_id: str) -> str:
 
 def record_key(job_id: str, index: int) -> str:
     return records_prefix(job_id) + f"{index:05d}.json"
+
+
+def run_key(job_id: str) -> str:
+    return result_key(job_id, RUN_NAME)
+
+
+def run_outcome_key(job_id: str, run: str) -> str:
+    if not RUN_RE.match(run):
+        raise ValueError(f"not a run id: {run!r}")
+    return result_key(job_id, f"{RUNS_DIR}/{run}.json")
 
 
 def new_run_id() -> str:

@@ -6,11 +6,16 @@ interrupted upload), then follows the completion records and downloads every fin
 snippet into ``job_dir``: the same folder layout, manifest (``backend: "lambda"``) and
 events as the local backend, plus :class:`~core.events.UploadProgress` while uploading.
 
+Before uploading, the job is checked against the stack's per-job limits (its ``JobLimits``
+output; the snippets function checks them again), with the same message.
+
 Running a job again resumes it: its cloud job id is derived from the input, its version and
 the settings, so a finished upload is not sent again, snippets already downloaded are kept,
-and snippets that failed (or were cancelled) are retried through a ``retry`` control object.
-Cancelling the task writes the run's cancel marker, records the job as cancelled and
-re-raises the cancellation.
+and snippets that failed (or were cancelled, or never answered) are retried through a
+``retry`` control object, unless the job's current run is still live (:mod:`.runs`), which
+is then followed instead. An upload the cloud has expired is sent again. Cancelling the
+task writes the run's cancel marker, records the job as cancelled and re-raises the
+cancellation.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,6 +35,7 @@ from typing import Any
 from ..atomic import write_atomic
 from ..batch import JobOutcome, run_batch
 from ..errors import FrameFanError
+from ..estimate.network import record_upload
 from ..events import (
     EventCallback,
     JobEvent,
@@ -56,16 +63,30 @@ from ..settings import Settings
 from .aws import CloudError, explain
 from .follow import Follower, Polling
 from .keys import CANCEL, RETRY, cloud_job_id, control_key, new_run_id, upload_key
+from .limits import CloudLimits
 from .metadata import to_metadata
 from .records import DONE as RECORD_DONE
+from .runs import (
+    DEFAULT_STALL,
+    EXPIRED,
+    IGNORED,
+    INPUT,
+    LIMIT,
+    STARTED,
+    JobRecords,
+    RunRecord,
+    is_live,
+)
 from .stack import CloudSession, CloudTarget, connect
 from .store import ResultsStore
-from .upload import UploadStopped, upload_file
+from .upload import UploadStopped, abort_unfinished, upload_file
 
 log = logging.getLogger(__name__)
 
 BACKEND = "lambda"
 STATE_NAME = ".cloud.json"  # in the job folder: which cloud job and run it follows
+# What the desktop does about the job's current run.
+_FOLLOW, _RETRY, _UPLOAD = "follow", "retry", "upload"
 
 
 @dataclass
@@ -115,6 +136,14 @@ class LambdaRunner:
         if self.on_event is not None:
             self.on_event(event)
 
+    def stall(self) -> float:
+        """Seconds without news after which a run is given up: as given, or the stack's
+        ``RunStallSeconds`` and a minute (so the cloud agrees the run is over)."""
+        if self.polling.stall is not None:
+            return self.polling.stall
+        configured = self._session.resources.setting("RunStallSeconds") if self._session else None
+        return (configured or DEFAULT_STALL) + 60.0
+
     async def _connect(self) -> CloudSession:
         async with self._session_lock:
             if self._session is None:
@@ -137,6 +166,7 @@ class _CloudJob:
         self.cloud_job = ""
         self.run_id = ""
         self.session: CloudSession | None = None
+        self.run_record: RunRecord | None = None
 
     async def run(self) -> Manifest:
         runner = self.runner
@@ -154,6 +184,10 @@ class _CloudJob:
         runner._emit(JobStarted(self.job_id, self.manifest.source, path, total, done))
         try:
             self.session = await runner._connect()
+            limits = CloudLimits.from_output(self.session.resources.job_limits)
+            over = limits.check(self.src.name, info, runner.settings) if limits else None
+            if over:
+                return self.fail(f"{self.src.name}: {over}", rejected=True)
             etag = await self._ensure_started()
             remote = await self._wait_for_manifest(etag)
             return await self._follow(remote, etag)
@@ -181,57 +215,114 @@ class _CloudJob:
     # -- starting the cloud side ------------------------------------------------------------
 
     async def _ensure_started(self) -> str:
-        """Upload (or resume) when the cloud has no job yet, or start a retry run for the
-        snippets that are not done; returns the source object's ETag."""
-        session = self._session()
-        store = ResultsStore(session.s3, session.resources.results_bucket)
-        remote = await asyncio.to_thread(store.manifest, self.cloud_job)
-        state = self._state()
-        if remote is None or not remote.source.fingerprint:
+        """Upload (or resume) when the cloud has no job yet, follow the job's live run, or
+        start a retry run for the snippets that are not done; returns the source's ETag."""
+        store = self._store()
+        for _ in range(3):  # an expired upload is sent again, once
+            state = self._state()
             if not (state.get("etag") and state.get("run")):
-                return await self._upload()
-            if not state.get("cancelled"):
-                self.run_id = state["run"]  # uploaded; the snippets function is at work
-                return str(state["etag"])
-            return await self._start_retry(str(state["etag"]))
-        etag = remote.source.fingerprint
-        if remote.status == FAILED:
-            self.run_id = state.get("run") or ""
+                await self._upload()
+                continue
+            etag = str(state["etag"])
+            current, _ = await asyncio.to_thread(store.current_run, self.cloud_job)
+            job = JobRecords()
+            if current is not None and current.status == STARTED:
+                job = await asyncio.to_thread(store.job_records, self.cloud_job)
+            action, run = self._decide(state, current, job, store.now())
+            if action == _RETRY:
+                action, run = await self._start_retry(etag)
+            if action == _UPLOAD:
+                log.info("%s: the cloud no longer has the upload; sending it again", self.src.name)
+                self._save_state(etag=None, run=None, gave_up=None, cancelled=False)
+                continue
+            self.run_id = run
+            if run != state.get("run"):
+                self._save_state(run=run, cancelled=False, gave_up=None)
             return etag
-        records = await asyncio.to_thread(store.records, self.cloud_job)
-        done = {i for i, r in records.items() if r.status == RECORD_DONE and r.fingerprint == etag}
-        previous_run = state.get("run")
-        still_running = (
-            previous_run
-            and not state.get("cancelled")
-            and any(
-                s.index not in done
-                and (records.get(s.index) is None or records[s.index].run != previous_run)
-                for s in remote.snippets
-            )
-        )
-        if len(done) == len(remote.snippets) or still_running:
-            self.run_id = str(previous_run or "")
-            return etag
-        return await self._start_retry(etag)
+        raise CloudError(f"{self.src.name}: the cloud kept losing the upload; try again later")
 
-    async def _start_retry(self, etag: str) -> str:
-        self.run_id = new_run_id()
+    def _decide(
+        self, state: dict[str, Any], current: RunRecord | None, job: JobRecords, now: float
+    ) -> tuple[str, str]:
+        ours = str(state.get("run") or "")
+        abandoned = bool(state.get("cancelled")) or state.get("gave_up") == ours
+        if current is None:
+            # Uploaded, and the snippets function has not taken it yet (or never will).
+            return (_RETRY, "") if abandoned else (_FOLLOW, ours)
+        if current.status != STARTED:
+            if current.run != ours and not abandoned:
+                return _FOLLOW, ours  # our upload or retry came after that failure
+            if current.kind == EXPIRED:
+                return _UPLOAD, ""
+            if current.retryable:
+                return _RETRY, ""
+            return _FOLLOW, current.run  # a refused input or a limit: shown as it is
+        mine = current.run == ours
+        stall = self.runner.stall()
+        cancelled = mine and bool(state.get("cancelled"))
+        if is_live(current, job, now, stall, cancelled=cancelled) and not (mine and abandoned):
+            return _FOLLOW, current.run
+        done = [
+            i
+            for i in range(current.snippets)
+            if (r := job.records.get(i)) is not None
+            and r.status == RECORD_DONE
+            and r.fingerprint == current.fingerprint
+        ]
+        if current.sent is not None and len(done) == current.snippets:
+            return _FOLLOW, current.run  # finished: following downloads what is missing
+        return _RETRY, ""
+
+    async def _start_retry(self, etag: str) -> tuple[str, str]:
+        """Send a retry request and wait for the cloud's answer: the new run, or the live
+        run it gave way to, or word that the upload is gone."""
+        run = new_run_id()
+        self.run_id = run
         await self._put_control(RETRY)
-        self._save_state(etag=etag, run=self.run_id, cancelled=False)
-        return etag
+        self._save_state(etag=etag, run=run, cancelled=False, gave_up=None)
+        store, polling = self._store(), self.runner.polling
+        loop = asyncio.get_running_loop()
+        began, delay = loop.time(), polling.first
+        while loop.time() - began <= self.runner.stall():
+            current, _ = await asyncio.to_thread(store.current_run, self.cloud_job)
+            if current is not None and current.run == run:
+                return (_UPLOAD, "") if current.kind == EXPIRED else (_FOLLOW, run)
+            outcome = await asyncio.to_thread(store.run_outcome, self.cloud_job, run)
+            if outcome is not None and outcome.status == IGNORED and outcome.live_run:
+                log.info("%s: the cloud is still on run %s", self.src.name, outcome.live_run)
+                return _FOLLOW, outcome.live_run
+            await asyncio.sleep(delay)
+            delay = min(polling.longest, delay * polling.factor)
+        raise CloudError(
+            f"{self.src.name}: the cloud did not take the retry within "
+            f"{self.runner.stall() / 60:.0f} min (see the snippets function's logs)"
+        )
 
     async def _upload(self) -> str:
         runner, session = self.runner, self._session()
         assert self.src.local_path is not None
-        # A resumed multipart upload keeps the metadata it was created with: keep its run id.
-        self.run_id = self._state().get("run") or new_run_id()
-        self._save_state(run=self.run_id, etag=None, cancelled=False)
         key = upload_key(self.cloud_job, self.src.name)
+        bucket = session.resources.uploads_bucket
+        # A resumed multipart upload keeps the metadata it was created with: keep its run
+        # id. Without one, an unfinished upload belongs to a run this folder no longer
+        # knows: start it again rather than complete it under a run nobody follows.
+        known = self._state().get("run")
+        if not known:
+            try:
+                aborted = await asyncio.to_thread(abort_unfinished, session.s3, bucket, key)
+            except Exception as exc:
+                raise explain(exc, f"uploading {self.src.name}", runner.target.profile) from None
+            if aborted:
+                log.info("%s: restarting an upload of an unknown run", self.src.name)
+        self.run_id = known or new_run_id()
+        self._save_state(run=self.run_id, etag=None, cancelled=False, gave_up=None)
         loop = asyncio.get_running_loop()
         stop = threading.Event()
+        timing: dict[str, float] = {}
 
         def on_progress(sent: int, total: int) -> None:  # once per part (8 MiB or more)
+            if "start" not in timing:
+                timing.update(start=time.monotonic(), resumed=sent)
             loop.call_soon_threadsafe(runner._emit, UploadProgress(self.job_id, sent, total))
 
         async with runner._upload_slots:
@@ -239,7 +330,7 @@ class _CloudJob:
                 asyncio.to_thread(
                     upload_file,
                     session.s3,
-                    session.resources.uploads_bucket,
+                    bucket,
                     key,
                     self.src.local_path,
                     to_metadata(runner.settings, self.run_id),
@@ -262,24 +353,36 @@ class _CloudJob:
                 raise asyncio.CancelledError() from None
             except Exception as exc:
                 raise explain(exc, f"uploading {self.src.name}", runner.target.profile) from None
+        if "start" in timing:
+            size = self.src.local_path.stat().st_size
+            record_upload(int(size - timing["resumed"]), time.monotonic() - timing["start"])
         self._save_state(etag=result.etag, run=self.run_id, cancelled=False)
         return result.etag
 
     async def _wait_for_manifest(self, etag: str) -> Manifest:
-        session, polling = self._session(), self.runner.polling
-        store = ResultsStore(session.s3, session.resources.results_bucket)
+        """The job's manifest once the followed run has planned its snippets (or failed)."""
+        store, polling = self._store(), self.runner.polling
         loop = asyncio.get_running_loop()
         began, delay = loop.time(), polling.first
         while True:
-            remote = await asyncio.to_thread(store.manifest, self.cloud_job)
-            if remote is not None and (
-                remote.status == FAILED or remote.source.fingerprint == etag
+            current, _ = await asyncio.to_thread(store.current_run, self.cloud_job)
+            if (
+                current is not None
+                and current.run == self.run_id
+                and (current.status != STARTED or current.sent is not None)
             ):
-                return remote
-            if loop.time() - began > polling.stall:
+                remote = await asyncio.to_thread(store.manifest, self.cloud_job)
+                if remote is not None and (
+                    remote.status == FAILED or remote.source.fingerprint == etag
+                ):
+                    self.run_record = current
+                    return remote
+            if loop.time() - began > self.runner.stall():
+                self._save_state(gave_up=self.run_id)
                 raise CloudError(
                     f"{self.src.name}: the cloud did not start processing within "
-                    f"{polling.stall / 60:.0f} min (see the snippets function's logs)"
+                    f"{self.runner.stall() / 60:.0f} min (see the snippets function's logs); "
+                    "run again to retry"
                 )
             await asyncio.sleep(delay)
             delay = min(polling.longest, delay * polling.factor)
@@ -291,7 +394,9 @@ class _CloudJob:
         assert self.manifest is not None
         if remote.status == FAILED:
             error = remote.error or f"{self.src.name}: rejected by the cloud"
-            return self.fail(error, rejected=True)
+            record = self.run_record
+            final = record is None or record.kind in (INPUT, LIMIT)
+            return self.fail(error, rejected=final)
         local = self.manifest
         if [(s.start, s.end) for s in remote.snippets] != [
             (s.start, s.end) for s in local.snippets
@@ -314,7 +419,7 @@ class _CloudJob:
             local,
             self.job_dir,
             runner._emit,
-            runner.polling,
+            replace(runner.polling, stall=runner.stall()),
         )
         follower.reset_pending()
         follower.save()
@@ -322,6 +427,8 @@ class _CloudJob:
             runner._emit(SnippetStarted(self.job_id, snippet.index))
         follower.progress()
         await follower.follow()
+        if follower.gave_up:
+            self._save_state(gave_up=self.run_id)  # a rerun retries, not follows, this run
         local.status = local.settled_status()
         path = self.save()
         runner._emit(JobFinished(self.job_id, local.status, local.error, path))
@@ -384,6 +491,10 @@ class _CloudJob:
     def _session(self) -> CloudSession:
         assert self.session is not None
         return self.session
+
+    def _store(self) -> ResultsStore:
+        session = self._session()
+        return ResultsStore(session.s3, session.resources.results_bucket)
 
     def _state(self) -> dict[str, Any]:
         try:

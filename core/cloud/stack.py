@@ -19,6 +19,7 @@ OUTPUT_UPLOADS = "UploadsBucketName"
 OUTPUT_RESULTS = "ResultsBucketName"
 OUTPUT_BUS = "EventBusName"
 OUTPUT_POLICY = "EditorPolicyArn"
+OUTPUT_LIMITS = "JobLimits"
 REQUIRED_OUTPUTS = (OUTPUT_UPLOADS, OUTPUT_RESULTS, OUTPUT_BUS)
 
 
@@ -37,6 +38,18 @@ class StackResources:
     results_bucket: str
     event_bus: str
     editor_policy: str | None = None
+    job_limits: str | None = None  # "Name=value;…": limits and render capacity
+
+    def setting(self, name: str) -> float | None:
+        """A value of the ``JobLimits`` output (``ProcessMemoryMB``, …), if the stack has it."""
+        for item in (self.job_limits or "").split(";"):
+            key, _, value = item.partition("=")
+            if key.strip() == name:
+                try:
+                    return float(value)
+                except ValueError:
+                    return None
+        return None
 
 
 @dataclass
@@ -75,6 +88,7 @@ def describe_stack(cloudformation: Any, target: CloudTarget) -> StackResources:
         results_bucket=outputs[OUTPUT_RESULTS],
         event_bus=outputs[OUTPUT_BUS],
         editor_policy=outputs.get(OUTPUT_POLICY),
+        job_limits=outputs.get(OUTPUT_LIMITS),
     )
 
 

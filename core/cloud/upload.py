@@ -127,6 +127,18 @@ def upload_file(
     return UploadResult(str(result["ETag"]).strip('"'), count, reused)
 
 
+def abort_unfinished(s3: Any, bucket: str, key: str) -> int:
+    """Abort every unfinished multipart upload of ``key``; returns how many there were.
+
+    An unfinished upload keeps the metadata (and so the run id) it was created with: one the
+    desktop no longer knows about must not be completed under another run."""
+    uploads = s3.list_multipart_uploads(Bucket=bucket, Prefix=key).get("Uploads") or []
+    mine = [u for u in uploads if u.get("Key") == key]
+    for upload in mine:
+        s3.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload["UploadId"])
+    return len(mine)
+
+
 def _find_unfinished(
     s3: Any, bucket: str, key: str
 ) -> tuple[str | None, dict[int, tuple[str, int]]]:

@@ -37,7 +37,8 @@ from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, RUNNING, Manifest
 from core.preflight import MIN_FREE_BYTES, Problem, check_free_space, check_output_folder
 from core.runner import JobControl
 
-from ..backends import Backend, RunnerOptions, backend
+from ..auto_backend import choose
+from ..backends import AUTO, Backend, RunnerOptions, backend
 from ..user_settings import UserSettings
 from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry, first_snippet_error
 from .model import QueueModel
@@ -188,6 +189,8 @@ class JobScheduler(QObject):
         loop = asyncio.get_running_loop()
         current = self._settings()
         try:
+            if chosen.key == AUTO.key:
+                chosen = await self._resolve_auto(entry, current)
             # A new job's folder is chosen only once the checks pass, so that fixing the
             # output folder in the settings applies to the jobs that were held.
             job_dir = entry.job_dir or job_dir_for(current.output_folder, entry.input or "")
@@ -230,6 +233,20 @@ class JobScheduler(QObject):
             entry.stop_clock()
             entry.eta = entry.phase = None
         self._job_ended(entry)
+
+    async def _resolve_auto(self, entry: QueueEntry, current: UserSettings) -> Backend:
+        """Give an automatic job to the faster backend, from then on its own."""
+        key = await asyncio.get_running_loop().run_in_executor(
+            self._checks,
+            choose,
+            entry.input or "",
+            current.processing,
+            current.values_of("local"),
+            current.values_of("lambda"),
+        )
+        entry.backend = key
+        log.info("%s: automatic backend chose %s", entry.name, key)
+        return backend(key)
 
     def _preflight(self, chosen: Backend, options: RunnerOptions, folder: Path) -> list[Problem]:
         problems = list(chosen.check(options))

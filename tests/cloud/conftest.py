@@ -12,6 +12,7 @@ import pytest
 
 from core.cloud.follow import Polling
 from core.cloud.runner import LambdaRunner
+from core.cloud.sim.chaos import Chaos
 from core.cloud.sim.emulator import CloudSim
 from core.cloud.sim.template import default_template
 from core.cloud.stack import CloudTarget, StackResources, connect
@@ -65,12 +66,18 @@ def sim_session() -> Iterator[CloudSim]:
 
 @pytest.fixture
 def sim(sim_session: CloudSim) -> Iterator[CloudSim]:
-    """The emulator, left idle (no invocation running) and without overrides after the test."""
+    """The emulator, left idle (no invocation running) and without overrides or faults after
+    the test."""
+    outputs = dict(sim_session.model.outputs) if sim_session.model else {}
     yield sim_session
     try:
         sim_session.wait_idle(timeout=120)
     finally:
         sim_session.env_overrides.clear()
+        sim_session.timeout_overrides.clear()
+        sim_session.set_chaos(Chaos())
+        if sim_session.model and sim_session.model.outputs != outputs:
+            sim_session.set_outputs(**outputs)
 
 
 @pytest.fixture

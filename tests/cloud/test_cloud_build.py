@@ -61,6 +61,7 @@ def built(tmp_path_factory) -> Path:
     [
         ("SnippetsFunction", "core.cloud.functions.snippets.handler"),
         ("ProcessFunction", "core.cloud.functions.process.handler"),
+        ("FailureFunction", "core.cloud.functions.failures.handler"),
     ],
 )
 def test_built_handlers_import_from_their_artifact(built, function, handler):
@@ -84,6 +85,13 @@ def test_built_handlers_import_from_their_artifact(built, function, handler):
     assert result.returncode == 0, result.stderr
     core_file, ffmpeg_file = result.stdout.split()
     assert core_file.startswith(str(artifact)) and ffmpeg_file.startswith(str(artifact))
+    # Compiled at build time for the runtime's Python: a cold start does not compile.
+    source = artifact / (module.replace(".", "/") + ".py")
+    compiled = source.parent / "__pycache__" / f"{source.stem}.cpython-312.pyc"
+    assert compiled.is_file(), sorted(p.name for p in compiled.parent.glob("*"))
+    flags = int.from_bytes(compiled.read_bytes()[4:8], "little")
+    assert flags == 0b01, "hash-based, not checked against the source's time"
+    assert (artifact / "ffmpeg" / "__pycache__").is_dir()
 
 
 @pytest.mark.slow
@@ -97,7 +105,7 @@ def test_layer_ships_a_recent_ffmpeg_and_everything_fits_in_lambda(built):
     assert numbers, version[:80]
     assert tuple(int(n or 0) for n in numbers.groups()) >= MIN_FFMPEG
     layer = _size(built / "FfmpegLayer")
-    for function in ("SnippetsFunction", "ProcessFunction"):
+    for function in ("SnippetsFunction", "ProcessFunction", "FailureFunction"):
         total = _size(built / function) + layer
         assert total < LAMBDA_UNZIPPED_LIMIT, f"{function}: {total / 2**20:.0f} MB"
     built_template = (built / "template.yaml").read_text()

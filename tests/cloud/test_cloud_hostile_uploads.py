@@ -92,7 +92,11 @@ def test_playlist_upload_is_rejected_without_any_request(aws_env, listener, name
         assert "HLS playlist" in text
     assert listener.connections == 0
     listing = s3.list_objects_v2(Bucket=results, Prefix=f"results/{job}/")
-    assert [o["Key"] for o in listing["Contents"]] == [f"results/{job}/manifest.json"]
+    # The refusal and the run it ends; no output.
+    assert sorted(o["Key"] for o in listing["Contents"]) == [
+        f"results/{job}/manifest.json",
+        f"results/{job}/run.json",
+    ]
     logs = "".join(i.output for i in aws_env.invocations[first_invocation:])
     for leaked in (canary, "FRAMEFAN_CANARY", "cloud-sim", "AWS_SECRET_ACCESS_KEY"):
         assert leaked not in text and leaked not in logs

@@ -91,6 +91,10 @@ def test_cloud_sim_without_its_packages_says_how_to_get_them(monkeypatch, capsys
     [
         (["process", "--backend", "lambda", "x.mp4"], "--backend lambda needs --stack"),
         (["cloud-sim", "--workers", "0"], "--workers must be at least 1"),
+        (["cloud-sim", "--chaos", "explode=1"], "unknown chaos spec 'explode=1'"),
+        (["cloud-sim", "--chaos", "crash-snippet=x"], "expected one of: crash-snippet=K"),
+        (["process", "--backend", "auto", "x.mp4"], "--backend auto needs --stack"),
+        (["estimate", "--uplink-mbps", "0", "x.mp4"], "--uplink-mbps must be more than 0"),
     ],
 )
 def test_usage_errors(argv, message, capsys):

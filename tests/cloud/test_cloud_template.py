@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from core.cloud.limits import ENVIRONMENT, PARAMETERS, CloudLimits
 from core.cloud.sim.template import default_template, load_template, read_stack
 from core.cloud.stack import REQUIRED_OUTPUTS
 from core.cloud.tasks import DETAIL_TYPE, EVENT_SOURCE
@@ -90,8 +92,13 @@ def test_functions_are_triggered_as_designed(template):
         invoke = function["Properties"]["EventInvokeConfig"]
         assert {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"} <= set(invoke)
         assert invoke["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    # The on-failure handler reads both failure queues.
+    failure = functions["FailureFunction"]["Properties"]["Events"]
+    assert {e["Properties"]["Queue"]["Fn::GetAtt"][0] for e in failure.values()} == {
+        "FailedInvocationsQueue",
+        "UndeliveredEventsQueue",
+    }
     props = process["Properties"]
-    assert props["ReservedConcurrentExecutions"] == {"Ref": "ProcessConcurrency"}
     assert {"MemorySize", "Timeout", "EphemeralStorage"} <= set(props)
     runtime = template["Globals"]["Function"]["Runtime"]
     assert runtime.startswith("python3.") and int(runtime.split(".")[1]) >= 12
@@ -120,16 +127,18 @@ def test_policies_are_least_privilege(template):
             assert resource != "*", f"{logical}: a statement allows every resource"
         actions = statement["Action"]
         assert "*" not in _text(actions), f"{logical}: wildcard action"
-    for name in ("SnippetsFunction", "ProcessFunction"):
+    for name in ("SnippetsFunction", "ProcessFunction", "FailureFunction"):
         function = template["Resources"][name]["Properties"]
-        for statement in function["Policies"][1]["Statement"]:
+        # One statement list each: Lambda's destination policy is added by SAM, once.
+        assert len(function["Policies"]) == 1
+        for statement in function["Policies"][0]["Statement"]:
             if "framefan-uploads" in _text(statement["Resource"]):
                 actions = statement["Action"]
                 assert set(actions if isinstance(actions, list) else [actions]) <= {
                     "s3:GetObject",
                     "s3:ListBucket",
                 }, f"{name} may only read uploads"
-    snippets = template["Resources"]["SnippetsFunction"]["Properties"]["Policies"][1]
+    snippets = template["Resources"]["SnippetsFunction"]["Properties"]["Policies"][0]
     put_events = [s for s in snippets["Statement"] if s["Action"] == "events:PutEvents"]
     assert put_events[0]["Resource"] == {"Fn::GetAtt": ["SnippetBus", "Arn"]}
     editor = template["Resources"]["EditorPolicy"]["Properties"]["PolicyDocument"]["Statement"]
@@ -177,3 +186,69 @@ def test_the_emulator_reads_names_patterns_and_environment_from_it():
     assert snippets.environment["EVENT_BUS_NAME"] == "s-snippets"
     assert snippets.s3_triggers[0].prefix == "uploads/"
     assert model.outputs["EventBusName"] == "s-snippets"
+
+
+def test_cfn_lint_and_sam_validate_lint_are_clean():
+    sam = Path(sys.executable).parent.parent / "sam" / "bin" / "sam"
+    if not sam.exists():
+        pytest.skip("the SAM CLI is installed by scripts/bootstrap.sh test")
+    result = subprocess.run(
+        [str(sam), "validate", "--lint", "--template-file", str(TEMPLATE)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0"},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "is a valid SAM Template" in result.stdout + result.stderr
+
+
+def test_defaults_deploy_on_a_10_concurrency_account():
+    """Lambda keeps 100 unreserved: on an account whose quota is 10, any reservation fails
+    the deployment. The defaults reserve nothing; asking reserves what was asked."""
+    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/0f0e0d0c-aaaa-bbbb-cccc-1"
+    model = read_stack(TEMPLATE, "s", stack_id)
+    quota, unreserved_minimum = 10, 100
+    reserved = [f.reserved_concurrency for f in model.functions.values()]
+    assert reserved == [None] * len(model.functions)
+    total = sum(r or 0 for r in reserved)
+    assert total == 0 or total + unreserved_minimum <= quota
+    asked = read_stack(
+        TEMPLATE, "s", stack_id, {"ProcessConcurrency": 50, "SnippetsConcurrency": 5}
+    )
+    assert asked.functions["ProcessFunction"].reserved_concurrency == 50
+    assert asked.functions["SnippetsFunction"].reserved_concurrency == 5
+
+
+def test_the_per_job_caps_are_stack_parameters_the_snippets_function_reads(template):
+    parameters = template["Parameters"]
+    environment = template["Resources"]["SnippetsFunction"]["Properties"]["Environment"]
+    variables = environment["Variables"]
+    for field, parameter in PARAMETERS.items():
+        assert parameter in parameters and "Default" in parameters[parameter], parameter
+        assert variables[ENVIRONMENT[field]] == {"Ref": parameter}, field
+        assert (
+            f"{parameter}=${{{parameter}}}" in template["Outputs"]["JobLimits"]["Value"]["Fn::Sub"]
+        )
+    defaults = CloudLimits.from_output(read_stack(TEMPLATE, "s", "arn:x/s/1").outputs["JobLimits"])
+    assert defaults == CloudLimits()  # the code's defaults are the template's
+
+
+def test_logs_expire_failures_raise_alarms_and_outputs_can_be_cleaned_up(template):
+    groups = _resources(template, "AWS::Logs::LogGroup")
+    functions = _resources(template, "AWS::Serverless::Function")
+    used = {f["Properties"]["LoggingConfig"]["LogGroup"]["Ref"] for f in functions.values()}
+    assert used == set(groups)
+    assert all(
+        g["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"} for g in groups.values()
+    )
+    alarms = _resources(template, "AWS::CloudWatch::Alarm")
+    watched = {a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0] for a in alarms.values()}
+    assert watched == set(_resources(template, "AWS::SQS::Queue"))
+    assert all("Fn::If" in a["Properties"]["AlarmActions"] for a in alarms.values())
+    assert "AlarmTopicArn" in template["Parameters"]
+    layer = template["Resources"]["FfmpegLayer"]["Properties"]["Description"]
+    assert "glibc 2.28" in layer and "static" not in layer.lower()
+    process = functions["ProcessFunction"]["Properties"]["Policies"][0]["Statement"]
+    writes = next(s for s in process if s["Sid"] == "WriteResults")
+    assert "s3:AbortMultipartUpload" in writes["Action"]

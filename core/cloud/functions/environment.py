@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import boto3
 
+from ...ffmpeg_locator import ENV_VAR, require_ffmpeg
 from ..aws import client_config
+from ..limits import CloudLimits
+from ..runs import DEFAULT_STALL
 
 log = logging.getLogger("framefan")
 
@@ -23,13 +26,21 @@ class FunctionEnv:
     uploads_bucket: str
     results_bucket: str
     event_bus: str = ""
-    max_duration: float = 24 * 3600.0
+    max_duration: float = 43200.0
     probe_timeout: float = 120.0
     render_timeout: float = 600.0
     presign_seconds: int = 3600
     put_events_attempts: int = 5
     # Where presigned URLs handed to ffmpeg point; unset on AWS (the regional S3 endpoint).
     media_endpoint: str | None = None
+    limits: CloudLimits = field(default_factory=CloudLimits)
+    run_stall: float = DEFAULT_STALL
+    upload_days: int = 7
+    ffmpeg_path: str = ""
+
+    def ffmpeg(self) -> str:
+        """The ffmpeg the template installs (``FRAMEFAN_FFMPEG``), and no other."""
+        return require_ffmpeg(self.ffmpeg_path, f"{ENV_VAR}; is the ffmpeg layer attached?")
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> FunctionEnv:
@@ -38,12 +49,16 @@ class FunctionEnv:
             uploads_bucket=env["UPLOADS_BUCKET"],
             results_bucket=env["RESULTS_BUCKET"],
             event_bus=env.get("EVENT_BUS_NAME", ""),
-            max_duration=float(env.get("MAX_DURATION_SECONDS", 24 * 3600)),
+            max_duration=float(env.get("MAX_DURATION_SECONDS", 43200)),
             probe_timeout=float(env.get("PROBE_TIMEOUT_SECONDS", 120)),
             render_timeout=float(env.get("RENDER_TIMEOUT_SECONDS", 600)),
             presign_seconds=int(env.get("PRESIGN_SECONDS", 3600)),
             put_events_attempts=int(env.get("PUT_EVENTS_ATTEMPTS", 5)),
             media_endpoint=env.get("FRAMEFAN_MEDIA_ENDPOINT_URL") or None,
+            limits=CloudLimits.from_environ(env),
+            run_stall=float(env.get("RUN_STALL_SECONDS", DEFAULT_STALL)),
+            upload_days=int(float(env.get("UPLOAD_RETENTION_DAYS", 7))),
+            ffmpeg_path=env.get(ENV_VAR, ""),
         )
 
 

@@ -1,11 +1,19 @@
 """The process function: one snippet request in, that snippet's GIF and stills out.
 
 It renders with :func:`core.render.render_snippet` from a presigned https URL (forced
-demuxer, ``https,tls,tcp`` only), uploads the outputs, then writes the snippet's completion
-record: last, so a ``done`` record means every output is in place. Render failures become a
-``failed`` record with a one-line message; the work folder in ``/tmp`` is always removed.
-A request whose run has a cancel marker is skipped (``cancelled`` record); one whose
-snippet already has a ``done`` record for the same source is skipped too (redelivery).
+demuxer, ``https,tls,tcp`` only, ffmpeg's reconnect options), uploads the outputs, then
+writes the snippet's completion record: last, so a ``done`` record means every output is in
+place. The work folder in ``/tmp`` is always removed.
+
+What a retry cannot change (a damaged picture, a full ``/tmp``) becomes a ``failed`` record
+with a one-line message. What a retry may fix (the source could not be read over the
+network, the results could not be written, the function's ffmpeg is missing) raises, so
+Lambda retries the invocation; after the last retry the on-failure handler
+(:mod:`.failures`) records the snippet as failed with the reason.
+
+A request whose snippet already has a ``done`` record for the same source is skipped
+(redelivery); then one whose run has a cancel marker is skipped too, recorded as
+``cancelled`` unless another run has recorded this snippet since.
 """
 
 from __future__ import annotations
@@ -22,8 +30,9 @@ from typing import Any
 
 import botocore.exceptions
 
-from ...errors import FrameFanError
+from ...errors import FrameFanError, SourceUnreachableError
 from ...input_safety import as_source, has_video_extension
+from ...remote_errors import remote_missing
 from ...render import SnippetOutput, render_snippet
 from ..keys import CANCEL, control_key, parse_upload_key, record_key, result_key
 from ..records import CANCELLED, DONE, FAILED, SnippetResult
@@ -54,18 +63,26 @@ async def handle(event: Any, env: FunctionEnv, seconds_left: float) -> dict[str,
     store = ResultsStore(client("s3"), env.results_bucket)
     index = task.snippet.index
     label = f"job {task.job_id} snippet {index} run {task.run}"
-    if _cancelled(env, task):
-        log.info("%s: skipped, the run was cancelled", label)
-        store.put_record(task.job_id, _record(task, CANCELLED, began))
-        return {"status": CANCELLED}
+    # Done first: a duplicate event after a cancel must not undo a finished snippet.
     previous = store.record(record_key(task.job_id, index))
     if previous and previous.status == DONE and previous.fingerprint == task.fingerprint:
         log.info("%s: already done, nothing to do", label)
         return {"status": DONE, "skipped": True}
+    if _cancelled(env, task):
+        log.info("%s: skipped, the run was cancelled", label)
+        if previous is None or previous.run == task.run:
+            store.put_record(task.job_id, _record(task, CANCELLED, began))
+        return {"status": CANCELLED}
+    ffmpeg = env.ffmpeg()  # a deployment without its ffmpeg fails loudly, and is retried
     work = Path(tempfile.mkdtemp(prefix="framefan-"))
     try:
-        record = await _render_and_upload(env, task, work, min(env.render_timeout, seconds_left))
+        record = await _render_and_upload(
+            env, task, work, min(env.render_timeout, seconds_left), ffmpeg
+        )
         record = replace(record, total_seconds=_since(began))
+    except SourceUnreachableError as exc:
+        log.warning("%s: %s; leaving it to Lambda to retry", label, exc)
+        raise
     except FrameFanError as exc:
         log.warning("%s failed: %s", label, exc)
         record = _record(task, FAILED, began, error=str(exc))
@@ -81,7 +98,7 @@ async def handle(event: Any, env: FunctionEnv, seconds_left: float) -> dict[str,
 
 
 async def _render_and_upload(
-    env: FunctionEnv, task: SnippetTask, work: Path, timeout: float
+    env: FunctionEnv, task: SnippetTask, work: Path, timeout: float, ffmpeg: str
 ) -> SnippetResult:
     name = parse_upload_key(task.source_key).name
     if not has_video_extension(name):
@@ -94,10 +111,20 @@ async def _render_and_upload(
             task.snippet,
             task.settings,
             work,
+            ffmpeg=ffmpeg,
             timeout=timeout,
         )
+    except SourceUnreachableError as exc:
+        raise SourceUnreachableError(exc.name, redact(exc.reason, url, name)) from None
     except FrameFanError as exc:
-        raise FrameFanError(redact(str(exc), url, name)) from None
+        message = redact(str(exc), url, name)
+        if remote_missing([message]):
+            message = (
+                f"snippet {task.snippet.index + 1}: the uploaded video is no longer there "
+                f"(uploads are kept {env.upload_days} days); run again to upload it again"
+            )
+        raise FrameFanError(message) from None
+    # S3 errors here raise as they are: Lambda retries the invocation.
     await asyncio.to_thread(_upload_outputs, env, task, work, output)
     return SnippetResult(
         index=task.snippet.index,
@@ -122,11 +149,8 @@ def _upload_outputs(env: FunctionEnv, task: SnippetTask, work: Path, output: Sni
             ExtraArgs={"ContentType": _CONTENT_TYPES[Path(relpath).suffix]},
         )
 
-    try:
-        with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
-            list(pool.map(put, paths))
-    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
-        raise FrameFanError(f"uploading the results failed: {exc}") from None
+    with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+        list(pool.map(put, paths))
 
 
 def _cancelled(env: FunctionEnv, task: SnippetTask) -> bool:

@@ -2,9 +2,10 @@
 
 The template is the single description of the deployment; the emulator takes from it the
 bucket and bus names, which function each event source invokes (S3 prefix filter, EventBridge
-rule pattern), each function's handler, timeout, retry count and environment. Intrinsic
-functions are evaluated for the few forms the template uses (Ref, Sub, Select, Split,
-GetAtt); parameters take their defaults.
+rule pattern and its dead-letter queue, SQS queue), each function's handler, timeout, retry
+count, on-failure destination and environment. Intrinsic functions are evaluated for the
+forms the template uses (Ref, Sub, Select, Split, GetAtt, If and its conditions);
+parameters take their defaults unless given.
 """
 
 from __future__ import annotations
@@ -67,6 +68,14 @@ class RuleTrigger:
     bus: str  # logical id
     pattern: dict[str, Any]
     name: str
+    dead_letter_queue: str | None = None  # logical id
+
+
+@dataclass(frozen=True)
+class QueueTrigger:
+    queue: str  # logical id
+    batch_size: int = 10
+    partial_failures: bool = False  # ReportBatchItemFailures
 
 
 @dataclass
@@ -78,7 +87,9 @@ class FunctionSpec:
     environment: dict[str, str]
     s3_triggers: list[S3Trigger] = field(default_factory=list)
     rule_triggers: list[RuleTrigger] = field(default_factory=list)
+    queue_triggers: list[QueueTrigger] = field(default_factory=list)
     failure_queue: str | None = None  # logical id of the on-failure destination
+    reserved_concurrency: int | None = None
 
 
 @dataclass
@@ -90,10 +101,21 @@ class StackModel:
     queues: list[str]  # logical ids
     functions: dict[str, FunctionSpec]
     outputs: dict[str, str]
+    queue_properties: dict[str, dict[str, Any]] = field(default_factory=dict)
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+NO_VALUE = object()  # AWS::NoValue: the property is left out
 
 
 class _Evaluator:
-    def __init__(self, template: dict[str, Any], name: str, stack_id: str) -> None:
+    def __init__(
+        self,
+        template: dict[str, Any],
+        name: str,
+        stack_id: str,
+        parameters: dict[str, Any] | None = None,
+    ) -> None:
         self.template = template
         self.resources: dict[str, Any] = template["Resources"]
         self.refs: dict[str, Any] = {
@@ -104,19 +126,43 @@ class _Evaluator:
             "AWS::Partition": "aws",
             "AWS::URLSuffix": "amazonaws.com",
         }
+        self.parameters: dict[str, Any] = {}
         for key, spec in (template.get("Parameters") or {}).items():
-            self.refs[key] = spec.get("Default")
+            self.parameters[key] = (parameters or {}).get(key, spec.get("Default"))
+        unknown = set(parameters or {}) - set(self.parameters)
+        if unknown:
+            raise ValueError(f"the template has no parameter {sorted(unknown)[0]}")
+        self.refs.update(self.parameters)
+        self.refs["AWS::NoValue"] = NO_VALUE
+        self.conditions: dict[str, Any] = template.get("Conditions") or {}
+
+    def condition(self, name: str) -> bool:
+        return bool(self(self.conditions[name]))
 
     def __call__(self, node: Any, local: dict[str, Any] | None = None) -> Any:
         if isinstance(node, list):
-            return [self(item, local) for item in node]
+            return [v for v in (self(item, local) for item in node) if v is not NO_VALUE]
         if not isinstance(node, dict):
             return node
-        if len(node) != 1 or not next(iter(node)).startswith(("Ref", "Fn::")):
-            return {key: self(value, local) for key, value in node.items()}
+        if len(node) != 1 or not next(iter(node)).startswith(("Ref", "Fn::", "Condition")):
+            values = {key: self(value, local) for key, value in node.items()}
+            return {key: value for key, value in values.items() if value is not NO_VALUE}
         ((function, arg),) = node.items()
         if function == "Ref":
             return self.ref(arg)
+        if function == "Condition":
+            return self.condition(arg)
+        if function == "Fn::If":
+            return self(arg[1] if self.condition(arg[0]) else arg[2], local)
+        if function == "Fn::Equals":
+            left, right = (self(item, local) for item in arg)
+            return str(left) == str(right)
+        if function == "Fn::Not":
+            return not self(arg[0], local)
+        if function == "Fn::And":
+            return all(self(item, local) for item in arg)
+        if function == "Fn::Or":
+            return any(self(item, local) for item in arg)
         if function == "Fn::Sub":
             text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
             values = {k: self(v, local) for k, v in variables.items()}
@@ -168,13 +214,16 @@ def queue_name(stack: str, logical_id: str) -> str:
     return f"{stack}-{logical_id}"
 
 
-def read_stack(path: Path, name: str, stack_id: str) -> StackModel:
+def read_stack(
+    path: Path, name: str, stack_id: str, parameters: dict[str, Any] | None = None
+) -> StackModel:
     template = load_template(path)
-    evaluate = _Evaluator(template, name, stack_id)
+    evaluate = _Evaluator(template, name, stack_id, parameters)
     resources = template["Resources"]
     globals_fn = (template.get("Globals") or {}).get("Function") or {}
     global_env = ((globals_fn.get("Environment") or {}).get("Variables")) or {}
     buckets, buses, queues, functions = {}, {}, [], {}
+    queue_properties: dict[str, dict[str, Any]] = {}
     for logical, resource in resources.items():
         kind = resource["Type"]
         if kind == "AWS::S3::Bucket":
@@ -183,12 +232,23 @@ def read_stack(path: Path, name: str, stack_id: str) -> StackModel:
             buses[logical] = evaluate.ref(logical)
         elif kind == "AWS::SQS::Queue":
             queues.append(logical)
+            queue_properties[logical] = evaluate(resource.get("Properties") or {})
         elif kind == "AWS::Serverless::Function":
             functions[logical] = _function(logical, resource, global_env, evaluate)
     outputs = {
         key: str(evaluate(spec["Value"])) for key, spec in (template.get("Outputs") or {}).items()
     }
-    return StackModel(name, stack_id, buckets, buses, queues, functions, outputs)
+    return StackModel(
+        name,
+        stack_id,
+        buckets,
+        buses,
+        queues,
+        functions,
+        outputs,
+        queue_properties,
+        dict(evaluate.parameters),
+    )
 
 
 def _function(
@@ -198,6 +258,7 @@ def _function(
     env_vars = {**global_env, **((props.get("Environment") or {}).get("Variables") or {})}
     invoke = props.get("EventInvokeConfig") or {}
     failure = ((invoke.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+    reserved = evaluate({"value": props.get("ReservedConcurrentExecutions", NO_VALUE)})
     spec = FunctionSpec(
         logical_id=logical,
         handler=str(props["Handler"]),
@@ -205,6 +266,7 @@ def _function(
         retries=int(evaluate(invoke.get("MaximumRetryAttempts", 2))),
         environment={key: str(evaluate(value)) for key, value in env_vars.items()},
         failure_queue=failure["Fn::GetAtt"][0] if isinstance(failure, dict) else None,
+        reserved_concurrency=int(reserved["value"]) if "value" in reserved else None,
     )
     for event_name, event in (props.get("Events") or {}).items():
         eprops = event.get("Properties") or {}
@@ -220,7 +282,21 @@ def _function(
                 )
             )
         elif event["Type"] == "EventBridgeRule":
+            dead_letter = (eprops.get("DeadLetterConfig") or {}).get("Arn")
             spec.rule_triggers.append(
-                RuleTrigger(eprops["EventBusName"]["Ref"], eprops["Pattern"], logical + event_name)
+                RuleTrigger(
+                    eprops["EventBusName"]["Ref"],
+                    eprops["Pattern"],
+                    logical + event_name,
+                    dead_letter["Fn::GetAtt"][0] if isinstance(dead_letter, dict) else None,
+                )
+            )
+        elif event["Type"] == "SQS":
+            spec.queue_triggers.append(
+                QueueTrigger(
+                    eprops["Queue"]["Fn::GetAtt"][0],
+                    int(evaluate(eprops.get("BatchSize", 10))),
+                    "ReportBatchItemFailures" in (eprops.get("FunctionResponseTypes") or []),
+                )
             )
     return spec

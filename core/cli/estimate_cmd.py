@@ -1,0 +1,171 @@
+"""``framefan estimate``: how long each video takes here and on AWS, and what AWS costs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from typing import Any
+
+from ..errors import FrameFanError
+from ..estimate.job import capacity_from_stack, estimate_input
+from ..estimate.model import CloudCapacity, Estimate
+from ..runner import default_workers
+from ..timefmt import format_clock
+from .process_cmd import _add_setting_options, _settings
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def register(commands: Any) -> None:
+    parser = commands.add_parser(
+        "estimate",
+        help="estimate the time here and on AWS, and the AWS cost, of processing videos",
+        description=(
+            "For each VIDEO: the time to process it on this machine (from a short calibration "
+            "render of the video, cached per machine), the time on AWS Lambda (upload at your "
+            "uplink, start, render at the stack's concurrency) and what AWS charges for it."
+        ),
+    )
+    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files to estimate")
+    parser.add_argument(
+        "--uplink-mbps",
+        type=float,
+        default=None,
+        metavar="N",
+        help="upload speed in Mbit/s (default: the last one measured while uploading)",
+    )
+    parser.add_argument("--stack", help="read the render capacity from this deployed stack")
+    parser.add_argument("--profile", help="AWS profile (with --stack)")
+    parser.add_argument("--region", help="AWS region (with --stack)")
+    parser.add_argument(
+        "--concurrency", type=int, default=None, metavar="N", help="renders at once on AWS"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="snippets rendered at once here (default: CPU count, %(default)s)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    _add_setting_options(parser)
+    parser.set_defaults(run=run, command_parser=parser)
+
+
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        settings = _settings(args)
+    except FrameFanError as exc:
+        parser.error(str(exc))
+    if args.uplink_mbps is not None and not args.uplink_mbps > 0:
+        parser.error("--uplink-mbps must be more than 0")
+    if args.workers < 1 or (args.concurrency is not None and args.concurrency < 1):
+        parser.error("--workers and --concurrency must be at least 1")
+    try:
+        capacity = _capacity(args)
+    except FrameFanError as exc:
+        print(f"framefan: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return asyncio.run(_estimate(args, settings, capacity))
+
+
+def _capacity(args: argparse.Namespace) -> CloudCapacity:
+    resources = None
+    if args.stack:
+        from ..cloud.aws import explain
+        from ..cloud.stack import CloudTarget, connect
+
+        try:
+            resources = connect(CloudTarget(args.stack, args.profile, args.region)).resources
+        except FrameFanError:
+            raise
+        except Exception as exc:
+            raise explain(exc, f"reading stack {args.stack!r}", args.profile) from None
+    return capacity_from_stack(resources, args.concurrency)
+
+
+async def _estimate(args: argparse.Namespace, settings, capacity: CloudCapacity) -> int:
+    estimates: list[Estimate] = []
+    errors: list[dict[str, str]] = []
+    for video in args.videos:
+        try:
+            estimates.append(
+                await estimate_input(
+                    video,
+                    settings,
+                    workers=args.workers,
+                    capacity=capacity,
+                    uplink_mbps=args.uplink_mbps,
+                )
+            )
+        except FrameFanError as exc:
+            errors.append({"input": video, "error": str(exc)})
+            if not args.json:
+                print(f"framefan: {exc}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(_document(estimates, errors, capacity), indent=1))
+    elif estimates:
+        print(_table(estimates, capacity))
+    return EXIT_OK if not errors else EXIT_FAILED
+
+
+def _totals(estimates: list[Estimate]) -> dict[str, float]:
+    return {
+        "local_seconds": round(sum(e.local_seconds for e in estimates), 2),
+        # Uploads share the uplink: they add up; renders overlap, so the total is bounded
+        # by the uploads and the longest of the rest.
+        "cloud_seconds": round(
+            sum(e.cloud_parts["upload"] for e in estimates)
+            + max((e.cloud_seconds - e.cloud_parts["upload"] for e in estimates), default=0.0),
+            2,
+        ),
+        "cost_usd": round(sum(e.cost_usd for e in estimates), 5),
+    }
+
+
+def _document(
+    estimates: list[Estimate], errors: list[dict[str, str]], capacity: CloudCapacity
+) -> dict[str, Any]:
+    prices = estimates[0].prices if estimates else None
+    return {
+        "inputs": [e.to_dict() for e in estimates],
+        "errors": errors,
+        "total": _totals(estimates),
+        "capacity": {
+            "concurrency": capacity.concurrency,
+            "concurrency_assumed": capacity.concurrency_assumed,
+            "memory_mb": capacity.memory_mb,
+        },
+        "prices": {"region": prices.region, "date": prices.date} if prices else None,
+    }
+
+
+def _table(estimates: list[Estimate], capacity: CloudCapacity) -> str:
+    lines = [f"{'video':32} {'length':>9} {'local':>9} {'AWS':>9} {'AWS cost':>9}  faster"]
+    for e in estimates:
+        name = e.name if len(e.name) <= 32 else e.name[:31] + "…"
+        lines.append(
+            f"{name:32} {format_clock(e.duration):>9} {format_clock(e.local_seconds):>9} "
+            f"{format_clock(e.cloud_seconds):>9} {'$' + format(e.cost_usd, '.3f'):>9}  "
+            f"{'AWS' if e.faster == 'lambda' else 'local'}"
+        )
+    total = _totals(estimates)
+    lines.append(
+        f"{'total':32} {'':>9} {format_clock(total['local_seconds']):>9} "
+        f"{format_clock(total['cloud_seconds']):>9} {'$' + format(total['cost_usd'], '.3f'):>9}"
+    )
+    first = estimates[0]
+    parts = ", ".join(f"{k} {format_clock(v)}" for k, v in first.cloud_parts.items())
+    costs = ", ".join(f"{k.replace('_', ' ')} ${v:.4f}" for k, v in first.cost_parts.items())
+    uplink = {"assumed": "assumed; set --uplink-mbps"}.get(first.uplink_source, first.uplink_source)
+    concurrency = " (assumed; set --concurrency)" if capacity.concurrency_assumed else ""
+    lines += [
+        "",
+        f"AWS time of {first.name}: {parts}",
+        f"AWS cost of {first.name}: {costs}",
+        f"uplink {first.uplink_mbps:g} Mbit/s ({uplink}); {capacity.concurrency} renders at "
+        f"once{concurrency}, {capacity.memory_mb} MB each",
+        f"prices: AWS list prices, {first.prices.region}, {first.prices.date}",
+    ]
+    return "\n".join(lines)

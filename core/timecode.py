@@ -98,9 +98,7 @@ class Label:
 
     def __str__(self) -> str:
         separator = ";" if self.drop_frame else ":"
-        return (
-            f"{self.hours:02d}:{self.minutes:02d}:{self.seconds:02d}{separator}{self.frames:02d}"
-        )
+        return f"{self.hours:02d}:{self.minutes:02d}:{self.seconds:02d}{separator}{self.frames:02d}"
 
 
 def parse_label(text: str) -> Label:

@@ -113,9 +113,7 @@ def write_page(job: ExportJob, folder: Path, steps: Steps) -> WebResult:
     sprite_data = {
         "width": sprites.thumb_width,
         "height": sprites.thumb_height,
-        "cues": [
-            [c.start_ms, c.end_ms, f"sprites/{c.sheet}", c.x, c.y] for c in sprites.cues
-        ],
+        "cues": [[c.start_ms, c.end_ms, f"sprites/{c.sheet}", c.x, c.y] for c in sprites.cues],
     }
     for name in PAGE_FILES:
         shutil.copyfile(resource_path(f"web/{name}"), folder / name)

@@ -8,7 +8,8 @@
   var $ = function (id) { return document.getElementById(id); };
   var slider = $("slider"), still = $("still"), gif = $("gif"), bar = $("bar");
   var hover = $("hover"), hoverThumb = $("hover-thumb"), hoverTime = $("hover-time");
-  var shuttle = 0, lastTick = 0, currentGif = null;
+  // The playhead, in seconds: the slider snaps to its step, playback must not.
+  var position = 0, shuttle = 0, lastTick = 0, currentGif = null;
 
   function lastAtOrBefore(list, t, key) {
     var low = 0, high = list.length - 1, found = 0;
@@ -33,6 +34,7 @@
 
   function show(t) {
     t = Math.max(0, Math.min(data.duration, t));
+    position = t;
     if (data.stills.length) {
       var s = stillAt(t);
       if (still.getAttribute("src") !== s[1]) { still.setAttribute("src", s[1]); }
@@ -47,8 +49,9 @@
   }
 
   function seek(t) {
-    slider.value = String(Math.max(0, Math.min(data.duration, t)));
-    show(Number(slider.value));
+    t = Math.max(0, Math.min(data.duration, t));
+    slider.value = String(t);
+    show(t);
   }
 
   function spriteAt(t) {
@@ -89,7 +92,7 @@
   function tick(now) {
     if (!shuttle) { return; }
     if (lastTick) {
-      var t = Number(slider.value) + shuttle * (now - lastTick) / 1000;
+      var t = position + shuttle * (now - lastTick) / 1000;
       if (t <= 0 || t >= data.duration) { seek(t); setShuttle(0); return; }
       slider.value = String(t);
       show(t);
@@ -100,7 +103,7 @@
 
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
-    var t = Number(slider.value), step = data.step;
+    var t = position, step = data.step;
     var key = event.key;
     var handled = true;
     if (key === "ArrowRight" || key === ".") { seek(t + (event.shiftKey ? 10 : step)); }

@@ -53,6 +53,8 @@ case ",$extras," in *,test,*)
     # tests check it with desktop-file-validate and start it with GLib's `gio launch`.
     command -v make >/dev/null 2>&1 || extra_packages+=("make")
     extra_packages+=("desktop-file-utils" "libglib2.0-bin")
+    # The exported web page is tested in a real browser.
+    extra_packages+=("chromium" "chromium-driver")
     ;;
 esac
 install_debian_packages "${extra_packages[@]}"

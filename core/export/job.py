@@ -7,10 +7,12 @@ or as ``HH:MM:SS:FF`` in the video's source timecode.
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import InputRejectedError, ManifestError, UsageError
@@ -48,7 +50,7 @@ class ExportJob:
     def fps(self) -> float:
         return float(self.manifest.source.fps or 0.0)
 
-    @property
+    @cached_property
     def clock(self) -> SourceClock:
         """The video's timecode: its start timecode, or zero, at its frame rate."""
         return SourceClock.for_source(self.fps, self.manifest.source.timecode)
@@ -61,20 +63,27 @@ class ExportJob:
     def has_timecode(self) -> bool:
         return self.manifest.source.timecode is not None
 
+    @cached_property
+    def _frames(self) -> list[FrameRecord]:
+        return sorted(self.manifest.frames, key=lambda f: f.t)
+
+    @cached_property
+    def _frame_times(self) -> list[float]:
+        return [f.t for f in self._frames]
+
     def frames(self) -> list[FrameRecord]:
         """The stills that exist, by time."""
-        return sorted(self.manifest.frames, key=lambda f: f.t)
+        return list(self._frames)
 
     def done_snippets(self) -> list[SnippetRecord]:
         return [s for s in self.manifest.snippets if s.status == DONE and s.gif]
 
     def still_at(self, seconds: float) -> FrameRecord:
         """The stored still on screen at ``seconds``: the last one at or before it."""
-        frames = self.frames()
-        if not frames:
+        if not self._frames:
             raise UsageError(f"{self.job_dir}: the job has no stills (was it rendered?)")
-        before = [f for f in frames if f.t <= seconds + 1e-6]
-        return before[-1] if before else frames[0]
+        index = bisect.bisect_right(self._frame_times, seconds + 1e-6) - 1
+        return self._frames[max(0, index)]
 
     def read_still(self, frame: FrameRecord) -> bytes:
         return read_job_file(self.job_dir, frame.path, MAX_STILL_BYTES)

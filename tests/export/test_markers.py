@@ -19,7 +19,7 @@ from .conftest import run
 MARKS = [
     Mark(2.0, 5.0, "Take A", ""),
     Mark(3.0, None, "Flash", "check exposure\nand the focus"),
-    Mark(6.04, 7.52, "Wide, café", "a note with <xml> & \"quotes\""),
+    Mark(6.04, 7.52, "Wide, café", 'a note with <xml> & "quotes"'),
 ]
 
 
@@ -82,7 +82,7 @@ def test_csv_lists_marks_in_timecode(marked, tmp_path: Path) -> None:
 
 def test_csv_cells_cannot_run_as_formulas(job_dir: Path, tmp_path: Path) -> None:
     marks = MarkSet.load(job_dir)
-    marks.add(Mark(1.0, None, "=HYPERLINK(\"http://x\")", "@SUM(A1)"))
+    marks.add(Mark(1.0, None, '=HYPERLINK("http://x")', "@SUM(A1)"))
     marks.save()
     path = tmp_path / "m.csv"
     run(export_markers(open_job(job_dir), path))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def test_sprites_tile_the_whole_video(job: ExportJob, tmp_path: Path) -> None:
     cues = parse_vtt(tmp_path / "sprites" / VTT_NAME)
     assert cues[0][0] == 0
     assert cues[-1][1] == round(job.duration * 1000)
-    for before, after in zip(cues, cues[1:], strict=False):
+    for before, after in itertools.pairwise(cues):
         assert before[1] == after[0]  # no gap, no overlap
     for _, _, sheet, (x, y, w, h) in cues:
         with Image.open(tmp_path / "sprites" / sheet) as image:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(
     not (CHROMIUM and DRIVER), reason="needs Debian's chromium and chromium-driver"
 )
 
-HOSTILE = '<img src=x onerror="document.title=\'owned\'"></script>'
+HOSTILE = "<img src=x onerror=\"document.title='owned'\"></script>"
 
 
 @pytest.fixture
@@ -80,9 +80,9 @@ def test_loads_from_disk_without_errors_or_network(page) -> None:
         text = (folder / name).read_text(encoding="utf-8")
         assert "http://" not in text and "https://" not in text
     loaded = page.execute_script(
-        "return [still, gif].map(i => i.complete && i.naturalWidth > 0)"
-        .replace("still", "document.getElementById('still')")
-        .replace("gif", "document.getElementById('gif')")
+        "return [still, gif].map(i => i.complete && i.naturalWidth > 0)".replace(
+            "still", "document.getElementById('still')"
+        ).replace("gif", "document.getElementById('gif')")
     )
     assert loaded == [True, True]
     assert page.find_element("id", "time").text == "01:00:00:00"

@@ -9,8 +9,9 @@
    beside it ffmpeg's plain palette method (``fps,scale,palettegen,paletteuse``) at the same
    size and frame rate (what the budget saves), and the plain method at the requested rate
    made 10 % narrower at a time until it fits the budget (the obvious way to meet one).
-   Quality is SSIM against the source frames scaled to each GIF's own size and sampled at
-   its frame rate (ffmpeg's ``ssim`` filter). The source is 8 s of 640×360 ``mandelbrot``
+   Quality is SSIM (ffmpeg's ``ssim`` filter) of each GIF against the very source frames it
+   was made from, at its size and rate, kept losslessly: what the palette, the dithering and
+   the encoding lost. The source is 8 s of 640×360 ``mandelbrot``
    zoom (smooth gradients and motion: hard for 256 colours).
 
 usage: python bench/export.py [--cache DIR] [--repeat N]
@@ -37,9 +38,12 @@ from scrub import build_job
 
 from core.export import export_contact_sheet, export_gif, export_sprites, open_job
 from core.export.contact_sheet import sheet_tiles
+from core.export.gif import GifSettings
+from core.export.source_args import read_source
 from core.export.sprites import plan_cues
 from core.ffmpeg_locator import find_ffmpeg
 from core.manifest import DONE
+from core.render import output_size
 from core.runner import LocalRunner
 from core.settings import Settings
 
@@ -109,19 +113,45 @@ def quality_job(cache: Path) -> Path:
     return folder
 
 
-def ssim(gif: Path, source: Path, width: int, height: int, fps: float) -> float:
-    start, end = GIF_RANGE
-    graph = (
-        f"[1:v]trim=start={start}:end={end},setpts=PTS-STARTPTS,fps={fps},"
-        f"scale={width}:{height}:flags=lanczos,format=rgb24[ref];"
-        f"[0:v]format=rgb24[gif];[gif][ref]ssim=shortest=1"
-    )
+def ssim(gif: Path, frames: Path) -> float:
+    """SSIM of a GIF against ``frames``: the very pictures it was made from, losslessly."""
+    graph = "[0:v]format=rgb24[a];[1:v]format=rgb24[b];[a][b]ssim=shortest=1"
     result = subprocess.run(
-        [find_ffmpeg(), "-hide_banner", "-i", str(gif), "-i", str(source),
+        [find_ffmpeg(), "-hide_banner", "-i", str(gif), "-i", str(frames),
          "-lavfi", graph, "-f", "null", "-"],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     return float(re.search(r"All:([\d.]+)", result.stderr)[1])
+
+
+def our_frames(job, settings: GifSettings, out: Path) -> Path:
+    """The source frames an exported GIF is made of (same reading, rate and scaling, before
+    the palette), kept losslessly."""
+    exe = find_ffmpeg()
+    src, info = asyncio.run(job.open_source())
+    start, end = GIF_RANGE
+    read = read_source(exe, src, info, start, end - start)
+    width, height = output_size(info, settings.width)
+    graph = (
+        f"{read.video}{read.shift},fps=fps={settings.fps:g}:round=up:start_time=0,"
+        f"scale={width}:{height}:flags=lanczos,setsar=1[out]"
+    )
+    args = [*read.args, "-filter_complex", graph, "-map", "[out]", "-t", str(end - start)]
+    subprocess.run([*args, "-c:v", "ffv1", "-f", "matroska", str(out)], check=True,
+                   capture_output=True)  # fmt: skip
+    return out
+
+
+def plain_frames(source: Path, width: int, fps: float, out: Path) -> Path:
+    start, end = GIF_RANGE
+    subprocess.run(
+        [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-ss", str(start),
+         "-t", str(end - start), "-i", str(source), "-vf",
+         f"fps={fps},scale={width}:{round(width * 360 / 640)}:flags=lanczos",
+         "-c:v", "ffv1", str(out)],
+        check=True,
+    )  # fmt: skip
+    return out
 
 
 def plain_gif(source: Path, out: Path, width: int, fps: float) -> tuple[int, int, int]:
@@ -130,7 +160,8 @@ def plain_gif(source: Path, out: Path, width: int, fps: float) -> tuple[int, int
     subprocess.run(
         [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-ss", str(start),
          "-t", str(end - start), "-i", str(source), "-vf",
-         f"fps={fps},scale={width}:-2:flags=lanczos,split[a][b];[a]palettegen[p];"
+         f"fps={fps},scale={width}:{round(width * 360 / 640)}:flags=lanczos,split[a][b];"
+         "[a]palettegen[p];"
          "[b][p]paletteuse", str(out)],
         check=True,
     )  # fmt: skip
@@ -166,11 +197,11 @@ def gif_quality(cache: Path) -> list[str]:
         fps = ours.settings.fps
         with Image.open(ours.path) as image:
             size = image.size
-        our_ssim = ssim(ours.path, source, *size, fps)
+        our_ssim = ssim(ours.path, our_frames(job, ours.settings, out / "ours.mkv"))
         _, _, same_bytes = plain_gif(source, out / "same.gif", size[0], fps)
-        same_ssim = ssim(out / "same.gif", source, *size, fps)
-        width, height, fit_bytes = plain_fitting(source, out / "fit.gif", budget)
-        fit_ssim = ssim(out / "fit.gif", source, width, height, GIF_FPS)
+        same_ssim = ssim(out / "same.gif", plain_frames(source, size[0], fps, out / "same.mkv"))
+        width, _, fit_bytes = plain_fitting(source, out / "fit.gif", budget)
+        fit_ssim = ssim(out / "fit.gif", plain_frames(source, width, GIF_FPS, out / "fit.mkv"))
         lines.append(
             f"| {budget / 1000:g} kB | {ours.settings.describe()} | {ours.bytes:,} | "
             f"{our_ssim:.3f} | {ours.tries}, {spent:.1f} s | {same_bytes:,} | {same_ssim:.3f} "

@@ -18,7 +18,7 @@ from ..errors import UsageError
 from ..timefmt import format_clock
 from .job import ExportJob
 from .output import check_output_file, staged_file
-from .pictures import fit_text, font, thumbnail, tile_size
+from .pictures import fit_text, font, thumbnails, tile_size
 from .still import IMAGE_FORMATS
 from .work import ProgressCallback, Steps, in_thread
 
@@ -134,11 +134,12 @@ def _draw_page(job: ExportJob, tiles: list[Tile], layout: _Layout, steps, done: 
     width = layout.width - 2 * MARGIN
     draw.text((MARGIN, MARGIN), fit_text(title, layout.title_font, width), TEXT, layout.title_font)
     draw.text((MARGIN, MARGIN + 36), fit_text(info, layout.info_font, width), DIM, layout.info_font)
-    for n, tile in enumerate(tiles):
+    frames = [job.still_at(tile.time) for tile in tiles]
+    pictures = thumbnails(job, frames, layout.tile_w, layout.tile_h)
+    for n, (tile, picture) in enumerate(zip(tiles, pictures, strict=True)):
         row, column = divmod(n, layout.columns)
         x = MARGIN + column * (layout.tile_w + GAP)
         y = layout.header_h + MARGIN + row * layout.cell_h
-        picture = thumbnail(job, job.still_at(tile.time), layout.tile_w, layout.tile_h)
         page.paste(picture, (x, y))
         caption = fit_text(tile.caption, layout.caption_font, layout.tile_w)
         draw.text((x, y + layout.tile_h + 5), caption, TEXT, layout.caption_font)

@@ -20,7 +20,7 @@ from ..input_safety import Source, as_source
 from ..job_files import JobFileError, read_job_file
 from ..layout import MANIFEST_NAME
 from ..manifest import DONE, FrameRecord, Manifest, SnippetRecord
-from ..marks import Mark, MarksError, load_marks
+from ..marks import MARKS_NAME, Mark, MarksError, load_marks
 from ..probe import MediaInfo, probe
 from ..timecode import SourceClock, TimecodeError, TimecodeRate
 
@@ -89,10 +89,18 @@ class ExportJob:
         return read_job_file(self.job_dir, frame.path, MAX_STILL_BYTES)
 
     def marks(self) -> list[Mark]:
+        """The job's marks; :class:`UsageError` for a damaged marks file or a mark past the
+        end of the video (an export must not leave marks out silently)."""
         try:
-            return load_marks(self.job_dir)
+            marks = load_marks(self.job_dir)
         except MarksError as exc:
             raise UsageError(str(exc)) from None
+        for mark in marks:
+            try:
+                mark.check_within(self.duration)
+            except MarksError as exc:
+                raise UsageError(f"{self.job_dir / MARKS_NAME}: {exc}") from None
+        return marks
 
     # -- times ----------------------------------------------------------------------------
 

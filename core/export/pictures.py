@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 from PIL import Image, ImageFont
 
@@ -24,6 +27,31 @@ def thumbnail(job: ExportJob, frame: FrameRecord, width: int, height: int) -> Im
             return image.convert("RGB").resize((width, height), Image.Resampling.BILINEAR)
     except (OSError, Image.DecompressionBombError, ValueError) as exc:
         raise ExportError(f"{job.job_dir / frame.path}: not a readable picture ({exc})") from None
+
+
+def thumbnails(
+    job: ExportJob, frames: Iterable[FrameRecord], width: int, height: int
+) -> Iterator[Image.Image]:
+    """:func:`thumbnail` of each of ``frames``, in order, decoded on all cores (Pillow
+    decodes without holding the interpreter lock). Stopping the iteration early stops the
+    decoding."""
+    workers = min(4, os.cpu_count() or 1)
+    pending = list(frames)
+    with ThreadPoolExecutor(workers, thread_name_prefix="framefan-thumbnails") as pool:
+        window = workers * 4  # decoded ahead of the consumer, not the whole list at once
+        futures = [pool.submit(thumbnail, job, f, width, height) for f in pending[:window]]
+        try:
+            for index in range(len(pending)):
+                if index + window < len(pending):
+                    futures.append(
+                        pool.submit(thumbnail, job, pending[index + window], width, height)
+                    )
+                yield futures[index].result()
+                futures[index] = None  # type: ignore[call-overload]
+        finally:
+            for future in futures:
+                if future is not None:
+                    future.cancel()
 
 
 def tile_size(job: ExportJob, width: int) -> tuple[int, int]:

@@ -18,7 +18,7 @@ from PIL import Image
 from ..errors import UsageError
 from .job import ExportJob
 from .output import staged_dir
-from .pictures import thumbnail, tile_size
+from .pictures import thumbnails, tile_size
 from .work import ProgressCallback, Steps, in_thread
 
 VTT_NAME = "thumbnails.vtt"
@@ -106,10 +106,10 @@ def write_sprites(
         columns = min(SHEET_COLUMNS, len(members))
         rows = math.ceil(len(members) / SHEET_COLUMNS)
         sheet = Image.new("RGB", (columns * w, rows * h))
-        for cue in members:
-            # The picture on screen in the middle of the cue's interval.
-            middle = (cue.start_ms + cue.end_ms) / 2000
-            sheet.paste(thumbnail(job, job.still_at(middle), w, h), (cue.x, cue.y))
+        # The picture on screen in the middle of each cue's interval.
+        frames = [job.still_at((cue.start_ms + cue.end_ms) / 2000) for cue in members]
+        for cue, picture in zip(members, thumbnails(job, frames, w, h), strict=True):
+            sheet.paste(picture, (cue.x, cue.y))
             done += 1
             steps.done(base + share * done / len(cues))
         sheet.save(folder / name, "JPEG", quality=80)

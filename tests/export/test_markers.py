@@ -102,3 +102,11 @@ def test_a_damaged_marks_file_is_reported(job_dir: Path, tmp_path: Path) -> None
     with pytest.raises(UsageError, match=r"marks\.json: damaged"):
         run(export_markers(open_job(job_dir), tmp_path / "m.otio"))
     assert (job_dir / "marks.json").read_text() == "{oops"
+
+
+def test_a_mark_past_the_end_of_the_video_is_refused(job_dir: Path, tmp_path: Path) -> None:
+    marks = MarkSet.load(job_dir)
+    marks.add(Mark(5.0, 30.0, "Too long"))
+    marks.save()
+    with pytest.raises(UsageError, match=r"marks\.json: mark 'Too long' ends at 30 s, after"):
+        run(export_markers(open_job(job_dir), tmp_path / "m.otio"))

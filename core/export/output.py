@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -28,16 +29,27 @@ def check_output_file(path: Path, force: bool) -> None:
         raise UsageError(f"{path}: exists (use --force to replace it)")
 
 
+def _new(path: Path, pattern: str, *, folder: bool) -> Path:
+    """A new file or folder beside ``path``, named after ``pattern``, with the permissions
+    the user's umask gives (``tempfile``'s are private: they would stay so once renamed)."""
+    while True:
+        candidate = path.parent / pattern.format(secrets.token_hex(4))
+        try:
+            if folder:
+                os.mkdir(candidate, 0o777)
+            else:
+                os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        except FileExistsError:
+            continue
+        return candidate
+
+
 @contextlib.contextmanager
 def staged_file(path: Path, force: bool) -> Iterator[Path]:
     """A temporary path beside ``path``; renamed to ``path`` when the block succeeds,
     removed when it fails or is cancelled."""
     check_output_file(path, force)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}", dir=path.parent
-    )
-    os.close(fd)
-    tmp = Path(name)
+    tmp = _new(path, f".{path.stem}.{{}}.tmp{path.suffix}", folder=False)
     try:
         yield tmp
         if not tmp.is_file() or tmp.stat().st_size == 0:
@@ -65,7 +77,7 @@ def check_output_dir(path: Path, force: bool, marker: str) -> None:
 def staged_dir(path: Path, force: bool, marker: str) -> Iterator[Path]:
     """A temporary folder beside ``path`` that replaces it when the block succeeds."""
     check_output_dir(path, force, marker)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    tmp = _new(path, f".{path.name}.{{}}.tmp", folder=True)
     try:
         yield tmp
         check_output_dir(path, force, marker)

@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import UsageError
 from ..job_files import read_job_file
 from ..paths import resource_path
+from ..timefmt import format_clock
 from .job import MAX_GIF_BYTES, ExportJob
 from .output import staged_dir
 from .sprites import DEFAULT_WIDTH, check_sprite_options, write_sprites
@@ -76,7 +77,7 @@ def page_data(job: ExportJob, sprites: dict[str, Any]) -> dict[str, Any]:
         "height": source.height,
         "codec": source.codec,
         "timecode": source.timecode,
-        "durationLabel": job.label(job.duration),
+        "durationLabel": format_clock(job.duration),
         "step": job.manifest.settings.frame_interval,
         "stills": stills,
         "snippets": snippets,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import re
 from pathlib import Path
 
@@ -130,3 +131,14 @@ def test_sprites_refuse_to_replace_a_foreign_folder(job: ExportJob, tmp_path: Pa
         run(export_sprites(job, tmp_path / "sprites"))
     run(export_sprites(job, tmp_path / "sprites", force=True, every=1.0))
     assert len(parse_vtt(tmp_path / "sprites" / VTT_NAME)) == 8
+
+
+def test_outputs_get_the_usual_permissions(job: ExportJob, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        sheet = run(export_contact_sheet(job, tmp_path / "sheet.png", count=2))
+        sprites = run(export_sprites(job, tmp_path / "sprites"))
+    finally:
+        os.umask(old)
+    assert sheet.path.stat().st_mode & 0o777 == 0o644
+    assert sprites.folder.stat().st_mode & 0o777 == 0o755

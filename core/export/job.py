@@ -149,6 +149,21 @@ class ExportJob:
         hundredths = min(99, round((seconds - whole) * 100))
         return f"{hours}:{minutes:02d}:{secs:02d}.{hundredths:02d}"
 
+    def file_name(self, seconds: float, suffix: str, end: float | None = None) -> str:
+        """A name for something exported at ``seconds`` (to ``end``): the video's name and
+        the time, safe on every file system, e.g. ``interview_00-01-35.jpg`` or, with a
+        timecode, ``interview_01-00-05-12.jpg``."""
+        stem = re.sub(r"[^\w.]+", "-", Path(self.name).stem).strip("-.")
+        times = [seconds] if end is None else [seconds, end]
+        labels = []
+        for t in times:
+            if self.has_timecode:
+                labels.append(re.sub(r"[:;]", "-", self.clock.label(t)))
+            else:
+                whole = math.floor(t + 1e-6)
+                labels.append(f"{whole // 3600:02d}-{whole // 60 % 60:02d}-{whole % 60:02d}")
+        return f"{stem[:80] or 'video'}_{'_'.join(labels)}{suffix}"
+
     # -- the source -----------------------------------------------------------------------
 
     async def open_source(

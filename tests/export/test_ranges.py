@@ -191,3 +191,12 @@ def test_picture_work_stops_when_cancelled() -> None:
         assert len(reached) == count < 10_000  # the thread had stopped when cancel returned
 
     run(cancel_soon())
+
+
+def test_file_names_for_exports(job: ExportJob) -> None:
+    assert job.file_name(95.5, ".jpg") == "timecode_01-01-35-12.jpg"
+    assert job.file_name(1.0, ".gif", end=3.0) == "timecode_01-00-01-00_01-00-03-00.gif"
+    fresh = open_job(job.job_dir)
+    fresh.manifest.source.timecode = None
+    fresh.manifest.source.name = "$(rm -rf ~) interview.mov"
+    assert fresh.file_name(95.5, ".jpg") == "rm-rf-interview_00-01-35.jpg"

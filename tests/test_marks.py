@@ -158,3 +158,11 @@ def test_a_fifo_does_not_block(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / MARKS_NAME)
     marks = MarkSet.load(tmp_path)
     assert "not a regular file" in str(marks.problem)
+
+
+def test_the_example_in_the_manifest_docs_parses() -> None:
+    from .test_manifest import _documented_examples
+
+    examples = [text for text in _documented_examples() if '"marks"' in text]
+    assert len(examples) == 1
+    assert parse_marks(examples[0].encode(), "docs/manifest.md") == [TAKE, FLASH]

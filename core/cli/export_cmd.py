@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import re
 import signal
@@ -49,7 +50,11 @@ class _OneLineParser(argparse.ArgumentParser):
     """Argument errors as one line (``framefan export gif: …``), exit status 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: {message}\n")
+        _one_line_error(self, message)
+
+
+def _one_line_error(parser: argparse.ArgumentParser, message: str) -> NoReturn:
+    parser.exit(EXIT_USAGE, f"{parser.prog}: {message}\n")
 
 
 def _byte_count(text: str) -> int:
@@ -86,6 +91,7 @@ def register(commands: Any) -> None:
         description="Export from a job folder (or its manifest.json). Times are seconds, "
         "[H:]MM:SS[.ss], or HH:MM:SS:FF in the video's source timecode.",
     )
+    parser.error = functools.partial(_one_line_error, parser)  # type: ignore[method-assign]
     kinds = parser.add_subparsers(
         dest="kind", metavar="KIND", required=True, parser_class=_OneLineParser
     )

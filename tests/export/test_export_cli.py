@@ -64,6 +64,8 @@ def test_copy_reports_the_snapped_range_as_json(job_dir: Path, tmp_path: Path) -
         (["web", "{tmp}/missing", "-o", "web"], 2, "not a job folder"),
         (["still", "{job}", "--at", "1", "-o", "exists.jpg"], 2, "exists (use --force"),
         (["contact-sheet", "{job}", "-o", "{tmp}/no/such/sheet.png"], 2, "does not exist"),
+        (["poster", "{job}"], 2, "invalid choice: 'poster'"),
+        ([], 2, "required: KIND"),
     ],
 )  # fmt: skip
 def test_bad_requests_exit_2_with_one_line(

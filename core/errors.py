@@ -47,3 +47,12 @@ class RenderError(FrameFanError):
 
 class ManifestError(FrameFanError):
     """A job manifest is missing, unreadable or of an unknown version."""
+
+
+class UsageError(FrameFanError, ValueError):
+    """A request that cannot be carried out as asked (a range outside the video, a source
+    that moved, an output that exists): the user has to change it."""
+
+
+class ExportError(FrameFanError):
+    """Exporting from a job failed."""

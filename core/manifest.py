@@ -18,6 +18,8 @@ from .probe import MediaInfo
 from .settings import Settings
 
 MANIFEST_VERSION = 1
+# Raised when a field is added within version 1 (readers ignore fields they do not know).
+MANIFEST_MINOR = 1
 
 PENDING = "pending"
 RUNNING = "running"
@@ -47,6 +49,8 @@ class SourceInfo:
     # The local file's absolute path when the job ran, so that a job opened from its
     # manifest alone can be run again; None for a URL (and in older manifests).
     path: str | None = None
+    # The start timecode, "HH:MM:SS:FF" (";" before the frames for drop-frame), or None.
+    timecode: str | None = None
 
     @classmethod
     def from_media(
@@ -63,6 +67,7 @@ class SourceInfo:
             fps=info.fps,
             fingerprint=fingerprint,
             path=path,
+            timecode=info.timecode,
         )
 
 
@@ -167,6 +172,7 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         return {
             "version": self.version,
+            "minor": MANIFEST_MINOR,
             "job_id": self.job_id,
             "backend": self.backend,
             "status": self.status,

@@ -9,6 +9,7 @@ end of the video when the container's duration is missing or covers a longer aud
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import math
 import os
 import re
@@ -35,6 +36,10 @@ _SIZE_RE = re.compile(r"^(?P<w>\d{1,5})x(?P<h>\d{1,5})(?:\s|$)")
 _SAR_RE = re.compile(r"SAR (?P<num>\d+):(?P<den>\d+)")
 _RATE_RE = re.compile(r"^(?P<value>[\d.]+)(?P<k>k?) (?P<unit>fps|tbr)$")
 _ROTATION_RE = re.compile(r"display ?matrix: rotation of (?P<deg>-?[\d.]+) degrees", re.I)
+# A start timecode in a metadata block: QuickTime's tmcd track and the video stream show it
+# as ``timecode``, Matroska as ``TIMECODE``, MXF at the container level.
+_TIMECODE_RE = re.compile(r"^\s*timecode\s*: (?P<value>.*)$", re.I)
+_TIMECODE_VALUE_RE = re.compile(r"^(\d{2}):([0-5]\d):([0-5]\d)([:;.,])(\d{2})$")
 # Box types an MP4/MOV file starts with: a file that does not is no damaged MP4, whatever
 # its name says.
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
@@ -47,7 +52,9 @@ class MediaInfo:
 
     ``width``/``height`` are the displayed size: after applying the sample aspect ratio and
     the rotation. ``rotation`` is the clockwise turn, in degrees (0, 90, 180 or 270), that
-    shows the picture upright; ffmpeg applies it when decoding.
+    shows the picture upright; ffmpeg applies it when decoding. ``timecode`` is the start
+    timecode, ``HH:MM:SS:FF`` (``;`` before the frames for drop-frame), when the file has one;
+    its rate is ``fps``'s standard timecode rate (:mod:`core.timecode`).
     """
 
     duration: float
@@ -62,6 +69,7 @@ class MediaInfo:
     coded_width: int
     coded_height: int
     pix_fmt: str
+    timecode: str | None = None
 
     @property
     def demuxer(self) -> str:
@@ -78,6 +86,9 @@ class _Header:
     duration: float | None = None
     video: dict[str, object] | None = None
     audio_streams: int = 0
+    # Start timecodes by where they were found: "video" (the chosen stream), "data" (a tmcd
+    # track), "format" (the container).
+    timecodes: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
 def _split_fields(text: str) -> list[str]:
@@ -131,6 +142,7 @@ def _parse_video_stream(index: int, rest: str) -> dict[str, object] | None:
 def _parse_header(lines: list[str]) -> _Header:
     header = _Header()
     current_is_chosen_video = False
+    block = "format"  # whose metadata the following lines are
     for line in lines:
         if header.formats is None:
             match = _INPUT_RE.match(line)
@@ -146,18 +158,39 @@ def _parse_header(lines: list[str]) -> _Header:
         stream = _STREAM_RE.match(line)
         if stream:
             current_is_chosen_video = False
+            block = "data" if stream["kind"] == "Data" else "other"
             if stream["kind"] == "Audio":
                 header.audio_streams += 1
             elif stream["kind"] == "Video" and header.video is None:
                 header.video = _parse_video_stream(int(stream["index"]), stream["rest"])
                 current_is_chosen_video = header.video is not None
+                block = "video" if current_is_chosen_video else "other"
             continue
         if line.startswith(("Output #", "Stream mapping:", "Press [q]")):
             break
+        timecode = _TIMECODE_RE.match(line)
+        if timecode and block != "other":
+            header.timecodes.setdefault(block, timecode["value"].strip())
+            continue
         rotation = _ROTATION_RE.search(line)
         if rotation and current_is_chosen_video and header.video is not None:
             header.video["rotation_ccw"] = float(rotation["deg"])
     return header
+
+
+def _start_timecode(header: _Header, fps: float) -> str | None:
+    """The video's start timecode, normalised, or None: a value that is no timecode label
+    at a frame rate near ``fps`` is ignored (metadata is free text)."""
+    for where in ("video", "data", "format"):
+        match = _TIMECODE_VALUE_RE.match(header.timecodes.get(where, ""))
+        if not match:
+            continue
+        hours, minutes, seconds, separator, frames = match.groups()
+        nominal = round(fps) if fps > 0 else 0
+        if int(hours) < 24 and 0 < nominal <= 120 and int(frames) < nominal:
+            mark = ":" if separator == ":" else ";"
+            return f"{hours}:{minutes}:{seconds}{mark}{frames}"
+    return None
 
 
 def _clockwise_quarter_turns(rotation_ccw: float) -> int:
@@ -349,4 +382,5 @@ def _media_info(
         coded_width=coded_w,
         coded_height=coded_h,
         pix_fmt=str(video["pix_fmt"]),
+        timecode=_start_timecode(header, fps),
     )

@@ -41,6 +41,14 @@ from .timefmt import format_clock
 # the gap with a later picture. For these, reading starts this many seconds early, so a
 # keyframe is decoded before the snippet starts.
 _SEEK_PREROLL = {"mpegts": 10.0}
+
+
+def keyframe_preroll(demuxer: str) -> float:
+    """Seconds to start reading before a time for its picture to decode: non-zero for
+    containers whose seeking does not land on a keyframe."""
+    return _SEEK_PREROLL.get(demuxer, 0.0)
+
+
 # Otherwise reading starts this many source pictures early, so the picture on screen at the
 # snippet's start (which may have begun before it) is decoded too.
 _PREROLL_PICTURES = 2

@@ -158,6 +158,7 @@ class LocalRunner:
         if previous is not None and _same_job(previous, source, self.settings):
             _reconcile(previous, job_dir)
             previous.source.path = source.path  # where the input is now
+            previous.source.timecode = source.timecode  # read by newer versions only
             return previous, info
         for name in (GIFS_DIR, FRAMES_DIR, WORK_DIR):  # outputs of other settings or input
             shutil.rmtree(job_dir / name, ignore_errors=True)

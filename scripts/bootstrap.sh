@@ -56,6 +56,8 @@ case ",$extras," in *,test,*)
     command -v make >/dev/null 2>&1 || extra_packages+=("make")
     extra_packages+=("desktop-file-utils" "libglib2.0-bin" "dbus" "python3-gi"
         "gir1.2-glib-2.0")
+    # The exported web page is tested in a real browser.
+    extra_packages+=("chromium" "chromium-driver")
     ;;
 esac
 install_debian_packages "${extra_packages[@]}"

@@ -219,3 +219,30 @@ AUDIO_FIRST_MKV = Spec(
 )
 # MPEG-TS with keyframes 5 s apart: its seeking does not land on keyframes.
 LONG_GOP_TS = Spec("long-gop.ts", step_source(8), codec=[*H264, "-g", "125", "-sc_threshold", "0"])
+
+# Start timecodes: a QuickTime tmcd track (also shown on the video stream), drop-frame at
+# 29.97, Matroska's and MXF's container tags; and a tag that is no timecode at all.
+TIMECODE_MOV = Spec(
+    "timecode.mov",
+    step_source(8, size="320x240"),
+    extra_inputs=["-f", "lavfi", "-i", "sine=d=8"],
+    codec=[*H264, "-g", "25", "-c:a", "aac"],
+    extra=["-timecode", "01:00:00:00", "-shortest"],
+)
+TIMECODE_DF_MOV = Spec(
+    "timecode-df.mov", "testsrc2=s=160x120:r=30000/1001:d=1", extra=["-timecode", "00:59:59;28"]
+)
+TIMECODE_MKV = Spec(
+    "timecode.mkv", "testsrc2=s=160x120:r=24:d=1", extra=["-timecode", "10:00:00:00"]
+)
+TIMECODE_MXF = Spec(
+    "timecode.mxf",
+    "testsrc2=s=160x120:r=25:d=1",
+    codec=["-c:v", "mpeg2video"],
+    extra=["-timecode", "09:59:59:24"],
+)
+HOSTILE_TIMECODE_MKV = Spec(
+    "hostile-timecode.mkv",
+    "testsrc2=s=160x120:r=25:d=1",
+    extra=["-metadata", "timecode=$(rm -rf ~)"],
+)

@@ -174,6 +174,31 @@ def test_command_line_and_window_from_the_bundle(app, home, make_video):
     shutil.copy(shot, CACHE / "screenshot.png")  # for a person to look at
 
 
+def test_exports_from_the_bundle(app, home, make_video):
+    """Pillow, OpenTimelineIO's adapters (found through their package metadata and loaded
+    from their files) and the web page's resources all ship in the bundle."""
+    env = clean_env(home)
+    result = run(app, "process", "--json", "--snippet-seconds", "2", "--out", "out",
+                 str(make_video(CLIP)), env=env)  # fmt: skip
+    job = (home / json.loads(result.stdout)["manifest"]).parent
+    (job / "marks.json").write_text(
+        json.dumps({"version": 1, "marks": [{"start": 1.0, "end": 3.0, "name": "Take A"}]})
+    )
+    for args in (
+        ["contact-sheet", str(job), "-o", "sheet.pdf"],
+        ["markers", str(job), "-o", "selects.edl"],
+        ["markers", str(job), "-o", "selects.fcpxml"],
+        ["markers", str(job), "-o", "selects.otio"],
+        ["web", str(job), "-o", "review"],
+        ["gif", str(job), "--from", "1", "--to", "2", "--max-bytes", "50k", "-o", "a.gif"],
+    ):
+        exported = run(app, "export", *args, env=env)
+        assert exported.returncode == 0, exported.stderr
+    assert "Take A" in (home / "selects.edl").read_text()
+    assert (home / "review" / "player.js").is_file()
+    assert (home / "sheet.pdf").read_bytes().startswith(b"%PDF-")
+
+
 def test_errors_are_one_line_with_the_command_lines_exit_statuses(app, home):
     env = clean_env(home)
     missing = run(app, "process", "missing.mp4", env=env)

@@ -211,7 +211,7 @@ def test_documented_examples_parse() -> None:
     manifests = [
         data
         for data in map(json.loads, _documented_examples())
-        if isinstance(data, dict) and "version" in data
+        if isinstance(data, dict) and "version" in data and "job_id" in data
     ]
     assert manifests, "no complete manifest among the examples"
     for data in manifests:

@@ -141,3 +141,19 @@ def test_probe_that_stalls_is_stopped(make_video) -> None:
 def test_media_info_as_dict(make_video) -> None:
     data = probed(make_video(media.H264_MP4)).to_dict()
     assert data["width"] == 160 and data["codec"] == "h264" and data["has_video"] is True
+
+
+@pytest.mark.parametrize(
+    ("spec", "timecode"),
+    [
+        (media.TIMECODE_MOV, "01:00:00:00"),  # tmcd track
+        (media.TIMECODE_DF_MOV, "00:59:59;28"),  # drop-frame at 29.97
+        (media.TIMECODE_MKV, "10:00:00:00"),  # Matroska TIMECODE tag
+        (media.TIMECODE_MXF, "09:59:59:24"),  # MXF material package
+        (media.H264_MP4, None),
+        (media.HOSTILE_TIMECODE_MKV, None),  # free text is no timecode
+    ],
+    ids=lambda v: v.filename if isinstance(v, media.Spec) else "",
+)
+def test_start_timecode(make_video, spec: media.Spec, timecode: str | None) -> None:
+    assert probed(make_video(spec)).timecode == timecode

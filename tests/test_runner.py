@@ -466,3 +466,21 @@ def test_hostile_file_names_are_processed_safely(
     assert len({o.job_dir for o in outcomes}) == len(HOSTILE_NAMES)
     assert not list(tmp_path.rglob("pwned")) and not Path("/pwned").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in %d $(x)", "out 100% [x]"]
+
+
+def test_the_start_timecode_is_recorded_and_filled_in_on_resume(make_video, tmp_path: Path) -> None:
+    video = make_video(media.TIMECODE_DF_MOV)
+    job = tmp_path / "job"
+    runner = LocalRunner(SETTINGS, workers=1)
+    manifest = asyncio.run(runner.run_job(video, job))
+    assert manifest.status == DONE and manifest.source.timecode == "00:59:59;28"
+    data = json.loads((job / MANIFEST_NAME).read_text())
+    assert data["minor"] >= 1 and data["source"]["timecode"] == "00:59:59;28"
+    # A manifest written before timecodes were read: resuming fills it in, renders nothing.
+    del data["source"]["timecode"]
+    (job / MANIFEST_NAME).write_text(json.dumps(data))
+    gif = job / gif_relpath(0)
+    before = gif.stat().st_mtime_ns
+    again = asyncio.run(runner.run_job(video, job))
+    assert again.source.timecode == "00:59:59;28"
+    assert gif.stat().st_mtime_ns == before

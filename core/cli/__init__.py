@@ -8,9 +8,9 @@ import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import cloud_sim_cmd, estimate_cmd, process_cmd, selftest_cmd
+from . import cloud_sim_cmd, estimate_cmd, export_cmd, process_cmd, selftest_cmd
 
-COMMANDS = (process_cmd, estimate_cmd, cloud_sim_cmd, selftest_cmd)
+COMMANDS = (process_cmd, export_cmd, estimate_cmd, cloud_sim_cmd, selftest_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

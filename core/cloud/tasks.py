@@ -109,8 +109,11 @@ def _media(data: Any) -> MediaInfo:
         raise TypeError("media is not an object")
     values = {}
     for f in fields(MediaInfo):
+        if f.default is None and data.get(f.name) is None:  # optional, absent from older requests
+            values[f.name] = None
+            continue
         value = data[f.name]
-        kind = {"int": int, "float": float, "str": str, "bool": bool}[str(f.type)]
+        kind = {"int": int, "float": float, "str": str, "bool": bool}[str(f.type).split(" |")[0]]
         if kind is not str and isinstance(value, str):
             raise TypeError(f"media.{f.name} must be a {f.type}")
         values[f.name] = kind(value)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .. import job_folder
 from ..atomic import write_atomic
-from ..batch import JobOutcome, run_batch
+from ..batch import JobOutcome, refused_outcome, run_batch
 from ..errors import FrameFanError
 from ..events import (
     EventCallback,
@@ -101,13 +102,19 @@ class LambdaRunner:
         """Process one input on AWS into ``job_dir``; never raises for a bad input or a
         cloud failure (the manifest says what happened)."""
         src = source if isinstance(source, Source) else as_source(source)
-        job = _CloudJob(self, src, job_dir)
         try:
-            return await job.run()
-        except FrameFanError as exc:
-            return job.fail(str(exc))
-        except OSError as exc:
-            return job.fail(f"{src.name}: {exc.strerror or exc}")
+            held = job_folder.lock(job_dir)  # one writer per job folder, as locally
+        except (job_folder.JobFolderError, OSError) as exc:
+            return refused_outcome(self._emit, job_dir, src.name, self.settings, exc, BACKEND)
+        job = _CloudJob(self, src, job_dir)
+        with held:
+            try:
+                job_folder.check_outputs(job_dir)  # downloads never go through a link
+                return await job.run()
+            except FrameFanError as exc:
+                return job.fail(str(exc))
+            except OSError as exc:
+                return job.fail(f"{src.name}: {exc.strerror or exc}")
 
     # -- internals --------------------------------------------------------------------------
 

@@ -132,6 +132,7 @@ class MainWindow(QMainWindow):
         sched.jobStarted.connect(self._on_job_started)
         sched.snippetChanged.connect(self._on_snippet)
         sched.jobFinished.connect(self._on_job_finished)
+        sched.jobWaiting.connect(self._on_job_started)  # the preview says why it waits
         sched.problemFound.connect(self.show_problem)
         sched.queueFinished.connect(self.notifier.queue_finished)
         self.model.structureChanged.connect(self._update_queue_status)
@@ -336,6 +337,7 @@ class MainWindow(QMainWindow):
             "resume": self.scheduler.resume,
             "cancel": self.scheduler.cancel,
             "retry": self.scheduler.retry,
+            "restart": self.scheduler.retry,  # an unreadable job: started over
             "remove": self.scheduler.remove,
         }[action]
         handler(entry_id)

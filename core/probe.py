@@ -294,9 +294,7 @@ async def _probe(
     packet_end = positions[-1] if scan and positions else None
     if scan:
         _check_truncation(src, result, header.duration, packet_end or 0.0)
-    duration, pix_fmt = await _video_end(
-        exe, src, demuxer, int(video["index"]), header, packet_end
-    )
+    duration, pix_fmt = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
     video["pix_fmt"] = pix_fmt or video["pix_fmt"]
     if duration is None or not math.isfinite(duration) or duration <= 0:
         raise InputRejectedError(src.name, "its duration is zero or cannot be determined")

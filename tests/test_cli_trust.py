@@ -81,7 +81,8 @@ def test_kill_9_mid_render_leaves_no_ffmpeg_behind_and_the_rerun_resumes(
 ) -> None:
     path = make_video(media.SLOW_MP4)
     job = job_dir_for(tmp_path / "framefan-out", path)
-    cli = start(["process", "--snippet-seconds", "8", "--workers", "2", str(path)], tmp_path)
+    # One 24 s snippet: a render of several seconds, which would outlive the 2 s below.
+    cli = start(["process", "--snippet-seconds", "24", "--workers", "1", str(path)], tmp_path)
     try:
         renders = wait_for(lambda: renders_of(job))
     finally:
@@ -92,7 +93,7 @@ def test_kill_9_mid_render_leaves_no_ffmpeg_behind_and_the_rerun_resumes(
     while renders_of(job) and time.monotonic() - killed < 2:
         time.sleep(0.05)
     assert renders_of(job) == [], "ffmpeg outlived a FrameFan killed with SIGKILL"
-    again = framefan("process", "--snippet-seconds", "8", "--workers", "2", path, cwd=tmp_path)
+    again = framefan("process", "--snippet-seconds", "24", "--workers", "1", path, cwd=tmp_path)
     assert again.returncode == 0, again.stderr
     assert Manifest.load(job).status == DONE
 

@@ -181,11 +181,11 @@ def test_a_render_that_stalls_ends_within_its_timeout(
     events = Recorder()
 
     async def swap_during_the_run() -> Manifest:
-        runner = LocalRunner(Settings(snippet_seconds=8), workers=1, on_event=events)
+        runner = LocalRunner(Settings(snippet_seconds=12), workers=1, on_event=events)
         task = asyncio.ensure_future(runner.run_job(video, tmp_path / "job"))
         await wait_until(render_processes)
         video.unlink()
-        os.mkfifo(video)  # the next renders block opening it
+        os.mkfifo(video)  # the next render blocks opening it
         return await asyncio.wait_for(task, 60)
 
     manifest = asyncio.run(swap_during_the_run())

@@ -53,6 +53,7 @@ from ..manifest import (
 from ..plan import frame_indices
 from ..probe import probe
 from ..runner import JobControl, local_file
+from ..safe_read import read_job_file
 from ..settings import Settings
 from .aws import CloudError, explain
 from .follow import Follower, Polling
@@ -393,9 +394,10 @@ class _CloudJob:
         return self.session
 
     def _state(self) -> dict[str, Any]:
-        try:
-            data = json.loads((self.job_dir / STATE_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        try:  # a file of the job folder: a regular one, of bounded size (core.safe_read)
+            path = self.job_dir / STATE_NAME
+            data = json.loads(read_job_file(path, within=self.job_dir, limit=1 << 20))
+        except (OSError, ValueError, FrameFanError):
             return {}
         if not isinstance(data, dict) or data.get("cloud_job") != self.cloud_job:
             return {}

@@ -54,7 +54,7 @@ def save_shot(window, name: str, tmp_path: Path) -> QImage:
 
 
 def test_unreadable_jobs_show_why_and_the_rest_of_the_queue_restores(
-    qtbot, make_window, app_dirs, step_job, tmp_path
+    qtbot, make_window, app_dirs, step_job, step_video, tmp_path
 ):
     good = copy_job(step_job, tmp_path, "good")
     nan = copy_job(step_job, tmp_path, "nan", duration=math.nan)
@@ -68,12 +68,14 @@ def test_unreadable_jobs_show_why_and_the_rest_of_the_queue_restores(
     ]
     entries.insert(1, {"name": {"not": "a name"}, "status": "done"})  # a damaged entry
     entries.append(QueueEntry(None, "fifo.mp4", "local", fifo, DONE).to_json())
+    again = copy_job(step_job, tmp_path, "again", duration=-1)  # its video is known
+    entries.append(QueueEntry(str(step_video), "again.mp4", "local", again, DONE).to_json())
     app_dirs.queue_file.parent.mkdir(parents=True, exist_ok=True)
     app_dirs.queue_file.write_bytes(queue_to_bytes(entries))
 
     window = make_window()
     restored = {e.name: e for e in window.model}
-    assert list(restored) == ["good.mp4", "nan.mp4", "huge.mp4", "fifo.mp4"]
+    assert list(restored) == ["good.mp4", "nan.mp4", "huge.mp4", "fifo.mp4", "again.mp4"]
     qtbot.waitUntil(lambda: restored["fifo.mp4"].status == UNREADABLE, timeout=10_000)
     qtbot.waitUntil(lambda: restored["good.mp4"].fraction == 1.0)
     assert restored["good.mp4"].status == DONE
@@ -91,7 +93,16 @@ def test_unreadable_jobs_show_why_and_the_rest_of_the_queue_restores(
     window.select(restored["nan.mp4"].id)  # the preview says why too, and paints
     qtbot.waitUntil(lambda: "must be a finite number" in window.preview.frame_view._message)
     click_row_button(qtbot, window, restored["nan.mp4"].id, "remove")
-    assert [e.name for e in window.model] == ["good.mp4", "huge.mp4", "fifo.mp4"]
+    assert [e.name for e in window.model] == ["good.mp4", "huge.mp4", "fifo.mp4", "again.mp4"]
+
+    # One whose video is known can start over; the unreadable manifest is kept aside.
+    entry = restored["again.mp4"]
+    qtbot.waitUntil(lambda: entry.status == UNREADABLE)
+    assert row_actions(entry, False) == ["restart", "reveal", "remove"]
+    click_row_button(qtbot, window, entry.id, "restart")
+    wait_finished(qtbot, window)
+    assert entry.status == DONE, entry.error
+    assert '"duration": -1' in (again / "manifest.json.bad").read_text()
 
 
 HOLD = """

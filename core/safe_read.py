@@ -62,7 +62,7 @@ def read_job_file(path: Path, *, within: Path, limit: int) -> bytes:
             raise UnsafeFileError(
                 f"{path}: too large ({_size(info.st_size)}, at most {_size(limit)})"
             )
-        if hasattr(os, "set_blocking"):
+        if getattr(os, "O_NONBLOCK", 0):
             os.set_blocking(fd, True)  # a regular file: reads never wait on a writer
         chunks = []
         total = 0

@@ -1,5 +1,6 @@
 """Running a batch of inputs through any backend's ``run_job``: one job folder per input,
-the same file listed twice processed once, one bad input failing alone."""
+the same file listed twice processed once, one bad input failing alone; and what every
+backend reports for a job folder another FrameFan is writing."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .events import EventCallback, JobFinished
+from .job_folder import JobFolderError
 from .layout import MANIFEST_NAME, job_dir_for
-from .manifest import Manifest
+from .manifest import FAILED, Manifest
+from .settings import Settings
 
 
 @dataclass
@@ -40,3 +44,25 @@ async def run_batch(
     manifests = await asyncio.gather(*(run_job(path, job_dir) for job_dir, path in unique.items()))
     by_dir = dict(zip(unique, manifests, strict=True))
     return [JobOutcome(os.fspath(p), d, by_dir[d]) for p, d in zip(inputs, dirs, strict=True)]
+
+
+def refused_outcome(
+    emit: EventCallback,
+    job_dir: Path,
+    name: str,
+    settings: Settings,
+    problem: JobFolderError | OSError,
+    backend: str = "local",
+) -> Manifest:
+    """The result of a job whose folder cannot be taken (another FrameFan holds it, it is
+    not FrameFan's to write in, it cannot be created): failed with the reason, and nothing
+    written in the folder."""
+    if isinstance(problem, OSError):
+        reason = f"cannot create the job folder {job_dir}: {problem.strerror or problem}"
+    else:
+        reason = str(problem)
+    error = f"{name}: {reason}"
+    manifest = Manifest.rejected(job_dir.name, name, settings, error)
+    manifest.backend = backend
+    emit(JobFinished(job_dir.name, FAILED, error, job_dir / MANIFEST_NAME))
+    return manifest

@@ -2,7 +2,9 @@
 
 ffmpeg always runs from an argument list (never a shell), without stdin, in its own process
 group, with its ``-progress`` output parsed into a callback. Cancelling the awaiting task or
-hitting the timeout terminates the process and waits for it, so no child outlives its caller.
+hitting the timeout terminates the process and waits for it, so no child outlives its caller;
+and every child is tied to FrameFan's life (:mod:`core.platform.children`), so none outlives
+FrameFan either, even when it is killed outright.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
+
+from .platform import children
 
 # ffmpeg arguments every invocation starts with: no banner, no interactive keys, no stats
 # lines on stderr (progress comes from -progress on stdout instead).
@@ -66,11 +71,25 @@ def _strip_component(line: str) -> str:
 
 
 class ProcessGroup:
-    """The ffmpeg processes of one job, so they can be paused and resumed together."""
+    """The ffmpeg processes of one job, so they can be paused and resumed together.
+
+    ``inherit_fds`` are descriptors its processes keep open while they run (the job
+    folder's lock, so that the folder stays locked until they are gone). Its clock
+    (:meth:`active_time`) stops while it is paused, so that time limits count work only.
+    """
 
     def __init__(self) -> None:
         self._procs: set[asyncio.subprocess.Process] = set()
         self.paused = False
+        self.inherit_fds: tuple[int, ...] = ()
+        self._paused_at: float | None = None
+        self._paused_total = 0.0
+
+    def active_time(self) -> float:
+        """Seconds on a clock that does not run while the group is paused."""
+        now = time.monotonic()
+        held = now - self._paused_at if self._paused_at is not None else 0.0
+        return now - self._paused_total - held
 
     def add(self, proc: asyncio.subprocess.Process) -> None:
         self._procs.add(proc)
@@ -83,11 +102,16 @@ class ProcessGroup:
     def pause(self) -> None:
         """Suspend running processes (POSIX); on other systems they run to completion."""
         self.paused = True
+        if self._paused_at is None:
+            self._paused_at = time.monotonic()
         for proc in self._procs:
             _signal(proc, "SIGSTOP")
 
     def resume(self) -> None:
         self.paused = False
+        if self._paused_at is not None:
+            self._paused_total += time.monotonic() - self._paused_at
+            self._paused_at = None
         for proc in self._procs:
             _signal(proc, "SIGCONT")
 
@@ -100,12 +124,14 @@ def _signal(proc: asyncio.subprocess.Process, name: str) -> None:
         proc.send_signal(sig)
 
 
-def _spawn_options() -> dict[str, object]:
+def _spawn_options(inherit_fds: tuple[int, ...]) -> dict[str, object]:
+    options = children.current().spawn_options()
     if sys.platform == "win32":
-        return {"creationflags": subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP}
+        flags = subprocess.CREATE_NO_WINDOW | subprocess.CREATE_NEW_PROCESS_GROUP
+        return {**options, "creationflags": flags}
     # Own session: a Ctrl-C in the terminal reaches FrameFan only, which then stops its
     # children itself instead of ffmpeg dying half-way through writing a file.
-    return {"start_new_session": True}
+    return {**options, "start_new_session": True, "pass_fds": inherit_fds}
 
 
 async def _terminate(proc: asyncio.subprocess.Process) -> None:
@@ -152,8 +178,10 @@ async def run_ffmpeg(
 
     ``on_progress`` receives the output position in seconds whenever ffmpeg reports it (the
     caller adds ``-progress pipe:1``). Raises :class:`TimeoutError` after ``timeout`` seconds
-    and propagates cancellation, in both cases after the process has exited.
+    (of work: time paused in ``group`` does not count) and propagates cancellation, in both
+    cases after the process has exited.
     """
+    guard = children.current()
     starting = asyncio.ensure_future(
         asyncio.create_subprocess_exec(
             *args,
@@ -161,15 +189,19 @@ async def run_ffmpeg(
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
             env={**os.environ, "AV_LOG_FORCE_NOCOLOR": "1"},
-            **_spawn_options(),
+            **_spawn_options(group.inherit_fds if group is not None else ()),
         )
     )
     try:
         proc = await _through_cancellation(starting)
     except asyncio.CancelledError:  # cancelled while starting: it started all the same
         if not starting.cancelled() and starting.exception() is None:
-            await _through_cancellation(_terminate(starting.result()))
+            started = starting.result()
+            guard.adopt(started.pid)
+            await _through_cancellation(_terminate(started))
+            guard.release(started.pid)
         raise
+    guard.adopt(proc.pid)
     if group is not None:
         group.add(proc)
     head: list[str] = []
@@ -192,10 +224,39 @@ async def run_ffmpeg(
                 on_progress(max(0, int(value)) / 1_000_000)
 
     try:
-        async with asyncio.timeout(timeout):
-            await asyncio.gather(read_stderr(), read_progress(), proc.wait())
+        async with asyncio.timeout(None) as limit:
+            clock = group.active_time if group is not None else time.monotonic
+            deadline = _Deadline(limit, timeout, clock) if timeout is not None else None
+            try:
+                await asyncio.gather(read_stderr(), read_progress(), proc.wait())
+            finally:
+                if deadline is not None:
+                    deadline.cancel()
     finally:
         await _through_cancellation(_terminate(proc))
+        guard.release(proc.pid)
         if group is not None:
             group.discard(proc)
     return FfmpegResult(proc.returncode if proc.returncode is not None else -1, [*head, *tail])
+
+
+class _Deadline:
+    """Expires ``limit`` once ``clock`` has advanced ``seconds``; a clock that stops (a
+    paused group's) pushes the end back."""
+
+    def __init__(self, limit: asyncio.Timeout, seconds: float, clock: Callable[[], float]) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._limit = limit
+        self._clock = clock
+        self._end = clock() + seconds
+        self._handle = self._loop.call_later(max(0.0, seconds), self._check)
+
+    def _check(self) -> None:
+        left = self._end - self._clock()
+        if left <= 0:
+            self._limit.reschedule(self._loop.time())
+        else:
+            self._handle = self._loop.call_later(left, self._check)
+
+    def cancel(self) -> None:
+        self._handle.cancel()

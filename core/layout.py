@@ -6,6 +6,7 @@ One job folder per input::
     <job>/gifs/00000.gif          one GIF per snippet, by snippet index
     <job>/frames/000000.jpg       one still per frame index n (time n * frame interval)
     <job>/.work/                  scratch space of renders in progress
+    <job>/.lock                   held by the process writing the job (see core.job_folder)
 
 Local and cloud backends produce this same layout; the manifest stores paths relative to the
 job folder (``gifs/00000.gif``), with ``/`` separators on every platform.
@@ -24,6 +25,17 @@ MANIFEST_NAME = "manifest.json"
 GIFS_DIR = "gifs"
 FRAMES_DIR = "frames"
 WORK_DIR = ".work"
+LOCK_NAME = ".lock"
+# Every folder FrameFan writes in a job folder (see core.job_folder).
+OUTPUT_DIRS = (GIFS_DIR, FRAMES_DIR)
+
+
+def gif_name(snippet_index: int) -> str:
+    return f"{snippet_index:05d}.gif"
+
+
+def frame_name(frame_index: int) -> str:
+    return f"{frame_index:06d}.jpg"
 
 # The longest folder name safe_job_name gives, and room for the longest path FrameFan writes
 # inside a job folder (today a still in a render's scratch folder,
@@ -34,15 +46,11 @@ MAX_INSIDE_JOB = 48
 
 
 def gif_relpath(snippet_index: int) -> str:
-    return f"{GIFS_DIR}/{snippet_index:05d}.gif"
+    return f"{GIFS_DIR}/{gif_name(snippet_index)}"
 
 
 def frame_relpath(frame_index: int) -> str:
-    return f"{FRAMES_DIR}/{frame_index:06d}.jpg"
-
-
-def work_dir(job_dir: Path, snippet_index: int) -> Path:
-    return job_dir / WORK_DIR / f"snippet-{snippet_index:05d}"
+    return f"{FRAMES_DIR}/{frame_name(frame_index)}"
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")

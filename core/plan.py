@@ -29,13 +29,19 @@ class Snippet:
         return self.end - self.start
 
 
-def plan(duration: float, settings: Settings) -> list[Snippet]:
-    """The snippets that cover ``[0, duration]``."""
+def snippet_count(duration: float, settings: Settings) -> int:
+    """How many snippets :func:`plan` makes, without making them."""
     end_of_video = round(duration, 6) if math.isfinite(duration) else duration
     if not math.isfinite(end_of_video) or end_of_video <= 0:
         raise ValueError(f"duration must be a positive number, not {duration!r}")
+    return max(1, math.ceil(end_of_video / settings.snippet_seconds - EPSILON))
+
+
+def plan(duration: float, settings: Settings) -> list[Snippet]:
+    """The snippets that cover ``[0, duration]``."""
+    count = snippet_count(duration, settings)
+    end_of_video = round(duration, 6)
     length = settings.snippet_seconds
-    count = max(1, math.ceil(end_of_video / length - EPSILON))
     snippets = []
     for index in range(count):
         start = round(index * length, 6)

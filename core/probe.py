@@ -20,12 +20,15 @@ from .errors import FrameFanError, InputRejectedError, SourceUnreachableError
 from .ffmpeg_locator import find_ffmpeg
 from .ffmpeg_process import BASE_ARGS, FfmpegResult, run_ffmpeg
 from .input_safety import ALLOWED_DEMUXERS, Source, as_source, sniff_problem
+from .limits import Limits, check_picture
 from .remote_errors import remote_failure
 
 DEFAULT_MAX_DURATION = 24 * 3600.0
 _SNIFF_BYTES = 4096
 # Seconds decoded at the end of the video to find where its last picture ends.
 _TAIL_SECONDS = 5.0
+# Decoder threads for that: each holds a picture, and the probe needs no speed.
+_TAIL_THREADS = 2
 
 _INPUT_RE = re.compile(r"^Input #0, (?P<formats>.+?), from '")
 _DURATION_RE = re.compile(r"^\s*Duration: (?P<value>N/A|(\d+):(\d{2}):(\d{2}(?:\.\d+)?))")
@@ -248,14 +251,19 @@ async def probe(
     scan: bool | None = None,
     timeout: float = 120.0,
     max_duration: float = DEFAULT_MAX_DURATION,
+    limits: Limits | None = None,
 ) -> MediaInfo:
     """Describe ``source`` (a local path, an https URL or a :class:`Source`).
 
     ``scan`` reads every video packet (without decoding) to find truncated files; it
     defaults to on for local files and off for URLs, whose tail is still checked. Raises
     :class:`InputRejectedError` with a specific reason for anything that is not a
-    processable video.
+    processable video, or a video beyond ``limits`` (its picture size is checked before
+    any picture is decoded; ``limits`` also sets the longest duration).
     """
+    if limits is not None:
+        max_duration = limits.max_seconds
+    max_pixels = (limits or Limits()).max_megapixels
     src = source if isinstance(source, Source) else as_source(source)
     head: bytes | None = None
     if src.local_path is not None:
@@ -269,7 +277,7 @@ async def probe(
     try:
         # The timeout's TimeoutError is raised on leaving this block, so it is caught outside.
         async with asyncio.timeout(timeout):
-            return await _probe(exe, src, head, do_scan, max_duration)
+            return await _probe(exe, src, head, do_scan, max_duration, max_pixels)
     except TimeoutError:
         error = SourceUnreachableError if src.is_remote else InputRejectedError
         raise error(
@@ -293,9 +301,18 @@ def _check_truncation(src: Source, result: FfmpegResult, claimed: float | None, 
 
 
 async def _probe(
-    exe: str, src: Source, head: bytes | None, scan: bool, max_duration: float
+    exe: str,
+    src: Source,
+    head: bytes | None,
+    scan: bool,
+    max_duration: float,
+    max_megapixels: float,
 ) -> MediaInfo:
-    args = [exe, *BASE_ARGS, "-loglevel", "info", *_input_args(src), "-i", src.url]
+    # Identifying the streams decodes no picture (-skip_frame all), so that a picture's size
+    # is checked against the limit before anything decodes one; the pixel format, which
+    # takes a decoded picture, comes from the decoding of the tail below.
+    args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
+    args += [*_input_args(src), "-i", src.url]
     if scan:
         args += ["-map", "0:V:0?", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"]
     result, positions = await _run_probe(args)
@@ -309,11 +326,14 @@ async def _probe(
     if video is None:
         kind = "audio only" if header.audio_streams else "no audio either"
         raise InputRejectedError(src.name, f"it has no video stream ({kind})")
+    size = int(video["width"]), int(video["height"])  # type: ignore[call-overload]
+    check_picture(src.name, *size, max_megapixels)
     # Stream copy reports packet times: roughly the video's end, without decoding anything.
     packet_end = positions[-1] if scan and positions else None
     if scan:
         _check_truncation(src, result, header.duration, packet_end or 0.0)
-    duration = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
+    duration, pix_fmt = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
+    video["pix_fmt"] = pix_fmt or video["pix_fmt"]
     if duration is None or not math.isfinite(duration) or duration <= 0:
         raise InputRejectedError(src.name, "its duration is zero or cannot be determined")
     if duration > max_duration:
@@ -331,13 +351,14 @@ async def _video_end(
     stream_index: int,
     header: _Header,
     packet_end: float | None,
-) -> float | None:
+) -> tuple[float | None, str]:
     """The exact end of the video track: decode its last seconds and add the last
     picture's time to the seek point. Container durations can be missing, or cover a longer
-    audio track; packet times are approximate."""
+    audio track; packet times are approximate. Also returns the decoded pixel format."""
     for around in dict.fromkeys(t for t in (header.duration, packet_end) if t):
         seek = max(0.0, around - _TAIL_SECONDS)
-        args = [exe, *BASE_ARGS, "-loglevel", "warning", "-ss", f"{seek:.6f}"]
+        args = [exe, *BASE_ARGS, "-loglevel", "info", "-threads", str(_TAIL_THREADS)]
+        args += ["-ss", f"{seek:.6f}"]
         args += [*_input_args(src, demuxer), "-i", src.url]
         args += ["-map", f"0:{stream_index}", "-f", "null", "-progress", "pipe:1", "-"]
         result, positions = await _run_probe(args)
@@ -346,8 +367,9 @@ async def _video_end(
             raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
         _check_truncation(src, result, header.duration, seek + decoded)
         if decoded > 0:
-            return seek + decoded
-    return None
+            tail = _parse_header(result.stderr).video
+            return seek + decoded, str(tail["pix_fmt"]) if tail else ""
+    return None, ""
 
 
 def _input_args(src: Source, demuxer: str | None = None) -> list[str]:

@@ -10,12 +10,15 @@ decoding starts a little before the snippet to have it at the snippet's start):
 * stills: ``fps=1/k``, scaled, written as JPEGs numbered by frame index.
 
 ffmpeg rotates pictures upright when it decodes (autorotate), so both branches see the
-displayed orientation. Everything is written in a scratch folder and moved into place only
-once ffmpeg has succeeded; a render that fails or is cancelled leaves earlier output intact.
+displayed orientation. Everything is written in a private scratch folder (``mkdtemp`` in
+the job's work folder) and moved into place only once ffmpeg has succeeded and every file is
+complete and flushed to the disk; a render that fails or is cancelled leaves earlier output
+intact.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import time
@@ -29,8 +32,10 @@ from .errors import RenderError, SourceUnreachableError
 from .ffmpeg_locator import find_ffmpeg
 from .ffmpeg_process import BASE_ARGS, ProcessGroup, run_ffmpeg
 from .input_safety import Source
-from .layout import frame_relpath, gif_relpath, work_dir
+from .job_folder import output_dir, scratch
+from .layout import FRAMES_DIR, GIFS_DIR, frame_name, frame_relpath, gif_name, gif_relpath
 from .plan import Snippet, frame_indices
+from .platform.durability import sync_file
 from .probe import MediaInfo
 from .remote_errors import remote_failure
 from .settings import Settings
@@ -181,11 +186,10 @@ async def render_snippet(
     :class:`RenderError` with a one-line reason when ffmpeg fails or produces nothing.
     """
     began = time.monotonic()
-    scratch = work_dir(job_dir, snippet.index)
-    shutil.rmtree(scratch, ignore_errors=True)  # leftovers of an interrupted run
-    frames_tmp = scratch / "frames"
-    frames_tmp.mkdir(parents=True)
-    gif_tmp = scratch / "snippet.gif"
+    work = scratch(job_dir, f"snippet-{snippet.index:05d}-")
+    frames_tmp = work / "frames"
+    frames_tmp.mkdir()
+    gif_tmp = work / "snippet.gif"
     args = build_args(
         find_ffmpeg(ffmpeg), source, info, snippet, settings, gif_tmp, frames_tmp, threads=threads
     )
@@ -207,9 +211,12 @@ async def render_snippet(
             if unreachable:
                 raise SourceUnreachableError(label, f"the video could not be read: {unreachable}")
             raise RenderError(f"{label}: {result.last_error()}")
-        output = _collect(job_dir, gif_tmp, frames_tmp, snippet, settings, label)
+        output = await asyncio.to_thread(
+            _collect, job_dir, gif_tmp, frames_tmp, snippet, settings, label
+        )
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        # A real folder made by mkdtemp: rmtree removes links in it, never their targets.
+        shutil.rmtree(work, ignore_errors=True)
     return SnippetOutput(output[0], output[1], time.monotonic() - began)
 
 
@@ -221,6 +228,8 @@ def _collect(
     settings: Settings,
     label: str,
 ) -> tuple[str, list[tuple[int, str]]]:
+    """Check the outputs are whole, flush them to the disk, move them into place (the
+    folders' entries are flushed by whoever lists them, before it does)."""
     if not gif_tmp.is_file() or gif_tmp.stat().st_size == 0:
         raise RenderError(f"{label}: no video could be decoded (the file may be damaged)")
     expected = frame_indices(snippet.start, snippet.end, settings)
@@ -233,15 +242,30 @@ def _collect(
         raise RenderError(
             f"{label}: {len(missing)} of {len(expected)} still frames were not produced"
         )
+    for path, end in [(gif_tmp, _GIF_END), *((p, _JPEG_END) for p in produced.values())]:
+        if not _ends_with(path, end):
+            raise RenderError(f"{label}: ffmpeg wrote an incomplete file ({path.name})")
+        sync_file(path)
     frames: list[tuple[int, str]] = []
-    for index in sorted(produced):
-        relpath = frame_relpath(index)
-        target = job_dir / relpath
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(produced[index], target)
-        frames.append((index, relpath))
-    gif_rel = gif_relpath(snippet.index)
-    gif_target = job_dir / gif_rel
-    gif_target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(gif_tmp, gif_target)
-    return gif_rel, frames
+    if produced:
+        frames_dir = output_dir(job_dir, FRAMES_DIR)
+        for index in sorted(produced):
+            os.replace(produced[index], frames_dir / frame_name(index))
+            frames.append((index, frame_relpath(index)))
+    os.replace(gif_tmp, output_dir(job_dir, GIFS_DIR) / gif_name(snippet.index))
+    return gif_relpath(snippet.index), frames
+
+
+# Every complete GIF ends with its trailer byte, every complete JPEG with its end-of-image
+# marker: a file cut short (a full disk) does not.
+_GIF_END = b"\x3b"
+_JPEG_END = b"\xff\xd9"
+
+
+def _ends_with(path: Path, end: bytes) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        if handle.tell() < len(end):
+            return False
+        handle.seek(-len(end), os.SEEK_END)
+        return handle.read() == end

@@ -2,48 +2,45 @@
 
 Snippets of all jobs share one pool of worker slots (one ffmpeg process each, the CPU count
 by default), taken in order, so a batch finishes job after job while a job with few snippets
-does not leave cores idle. Each finished snippet is recorded in the manifest at once, which
-is what makes a re-run resume: snippets recorded done, with their files present, are skipped.
+does not leave cores idle. Finished snippets are recorded in the manifest (see
+:mod:`core.manifest_writer`), which is what makes a re-run resume: snippets recorded done,
+with their files present, are skipped.
+
+A run holds its job folder's lock from start to end (:mod:`core.job_folder`): a second
+FrameFan on the same folder fails at once instead of deleting the first one's work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import errno
 import logging
 import os
-import shutil
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch import JobOutcome, run_batch
-from .errors import FrameFanError
-from .events import (
-    EventCallback,
-    JobEvent,
-    JobFinished,
-    JobProgress,
-    JobStarted,
-    SnippetFailed,
-    SnippetFinished,
-    SnippetStarted,
-)
+from . import input_watch, job_folder
+from .batch import JobOutcome, refused_outcome, run_batch
+from .errors import FrameFanError, InputRejectedError
+from .events import EventCallback, JobEvent, JobFinished
 from .ffmpeg_process import ProcessGroup
 from .input_safety import Source, as_source
-from .layout import FRAMES_DIR, GIFS_DIR, MANIFEST_NAME, WORK_DIR, frame_relpath
-from .manifest import CANCELLED, DONE, FAILED, PENDING, RUNNING, Manifest, SnippetRecord, SourceInfo
+from .input_watch import InputIdentity
+from .job_folder import JobFolderError
+from .job_run import JobRun, os_message
+from .layout import MANIFEST_NAME, OUTPUT_DIRS, WORK_DIR, frame_relpath
+from .limits import Limits, check_plan
+from .manifest import DONE, FAILED, PENDING, Manifest, SnippetRecord, SourceInfo
 from .plan import frame_indices
 from .probe import MediaInfo, probe
 from .progress import ProgressTracker
-from .render import render_snippet
 from .settings import Settings
 
 log = logging.getLogger(__name__)
 
-# Progress events for one job are sent at most this often (seconds), state changes aside.
-_PROGRESS_INTERVAL = 0.25
+BAD_SUFFIX = ".bad"  # an unreadable manifest is kept beside the new one: manifest.json.bad
 
 
 def default_workers() -> int:
@@ -91,6 +88,10 @@ class LocalRunner:
     workers: int = field(default_factory=default_workers)
     ffmpeg: str | None = None
     on_event: EventCallback | None = None
+    limits: Limits = field(default_factory=Limits)
+    # Bytes of memory the renders of a job may share; None: what the system has available
+    # when the job starts (see core.resources).
+    memory: int | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -115,23 +116,27 @@ class LocalRunner:
         """Process one input into ``job_dir``; returns its final manifest.
 
         Never raises for a bad input or a failed snippet: the manifest says what happened.
-        Cancelling the task stops every ffmpeg process of the job, records the job as
-        cancelled and re-raises the cancellation.
+        A job folder another FrameFan is writing is left alone (the returned manifest says
+        so; nothing is written). Cancelling the task stops every ffmpeg process of the job,
+        records the job as cancelled and re-raises the cancellation.
         """
         control = control or JobControl()
         job_id = job_dir.name
+        name = source.name if isinstance(source, Source) else _name(source)
         try:
-            src = source if isinstance(source, Source) else as_source(source)
-        except FrameFanError as exc:
-            return self._fail(job_dir, job_id, os.fspath(source), str(exc))
-        try:
-            job_dir.mkdir(parents=True, exist_ok=True)
-            manifest, info = await self._prepare(src, job_dir, job_id, control)
-        except FrameFanError as exc:
-            return self._fail(job_dir, job_id, src.name, str(exc))
-        except OSError as exc:
-            return self._fail(job_dir, job_id, src.name, _os_message(job_dir, exc))
-        return await _JobRun(self, src, info, job_dir, manifest, control).run()
+            held = job_folder.lock(job_dir)
+        except (JobFolderError, OSError) as exc:  # busy, or not ours to write in
+            return refused_outcome(self._emit, job_dir, name, self.settings, exc)
+        with held:
+            control.group.inherit_fds = held.inheritable_fds
+            try:
+                src = source if isinstance(source, Source) else as_source(source)
+                manifest, info, identity = await self._prepare(src, job_dir, job_id, control)
+            except FrameFanError as exc:
+                return self._fail(job_dir, job_id, name, _named(name, str(exc)))
+            except OSError as exc:
+                return self._fail(job_dir, job_id, name, os_message(job_dir, exc))
+            return await JobRun(self, src, info, identity, job_dir, manifest, control).run()
 
     # -- internals ------------------------------------------------------------------------
 
@@ -140,7 +145,15 @@ class LocalRunner:
             self.on_event(event)
 
     def _fail(self, job_dir: Path, job_id: str, name: str, error: str) -> Manifest:
-        manifest = Manifest.rejected(job_id, name, self.settings, error)
+        """Record a job that could not run. What an earlier run produced stays listed (its
+        manifest, marked failed with the reason); otherwise the manifest of a rejected
+        input is written."""
+        previous = _load_previous(job_dir, keep_bad=False)
+        if previous is not None and previous.snippets:
+            manifest = previous
+            manifest.status, manifest.error = FAILED, error
+        else:
+            manifest = Manifest.rejected(job_id, name, self.settings, error)
         path = job_dir / MANIFEST_NAME
         with contextlib.suppress(OSError):
             path = manifest.save(job_dir)
@@ -149,141 +162,29 @@ class LocalRunner:
 
     async def _prepare(
         self, src: Source, job_dir: Path, job_id: str, control: JobControl
-    ) -> tuple[Manifest, MediaInfo]:
+    ) -> tuple[Manifest, MediaInfo, InputIdentity | None]:
         await control.wait_running()
+        identity = InputIdentity.of(src.local_path) if src.local_path is not None else None
         async with self._slots:
-            info = await probe(src, ffmpeg=self.ffmpeg)
-        source = SourceInfo.from_media(src.name, info, _fingerprint(src), local_file(src))
+            info = await probe(src, ffmpeg=self.ffmpeg, limits=self.limits)
+        changed = input_watch.change(src.local_path, identity)
+        if changed is not None:
+            raise InputRejectedError(src.name, changed)
+        fingerprint = identity.fingerprint if identity is not None else None
+        source = SourceInfo.from_media(src.name, info, fingerprint, local_file(src))
+        job_folder.clear(job_dir / WORK_DIR)  # scratch of interrupted runs: none is ours
         previous = _load_previous(job_dir)
         if previous is not None and _same_job(previous, source, self.settings):
+            job_folder.check_outputs(job_dir)
             _reconcile(previous, job_dir)
             previous.source.path = source.path  # where the input is now
             previous.source.timecode = source.timecode  # read by newer versions only
-            return previous, info
-        for name in (GIFS_DIR, FRAMES_DIR, WORK_DIR):  # outputs of other settings or input
-            shutil.rmtree(job_dir / name, ignore_errors=True)
-        return Manifest.planned(job_id, source, self.settings), info
-
-
-class _JobRun:
-    """One run of one job: schedules its pending snippets and keeps its manifest."""
-
-    def __init__(
-        self,
-        runner: LocalRunner,
-        src: Source,
-        info: MediaInfo,
-        job_dir: Path,
-        manifest: Manifest,
-        control: JobControl,
-    ) -> None:
-        self.runner = runner
-        self.src = src
-        self.info = info
-        self.job_dir = job_dir
-        self.manifest = manifest
-        self.control = control
-        self.todo = [s for s in manifest.snippets if s.status != DONE]
-        self.tracker = ProgressTracker.for_manifest(manifest)
-        control._attach(self.tracker)
-        self._last_progress = 0.0
-
-    async def run(self) -> Manifest:
-        runner, manifest = self.runner, self.manifest
-        for record in self.todo:
-            record.status, record.error = PENDING, None
-        manifest.status, manifest.error = RUNNING, None
-        path = self._save()
-        total = len(manifest.snippets)
-        done = total - len(self.todo)
-        runner._emit(JobStarted(manifest.job_id, manifest.source, path, total, done))
-        self._progress(force=True)
-        tasks = [asyncio.ensure_future(self._snippet(r)) for r in self.todo]
-        try:
-            await asyncio.gather(*tasks)
-        except asyncio.CancelledError:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-            for record in manifest.snippets:
-                if record.status == RUNNING:
-                    record.status = PENDING
-            self._finish(CANCELLED)
-            raise
-        self._finish(manifest.settled_status())
-        return manifest
-
-    def _finish(self, status: str) -> None:
-        with contextlib.suppress(OSError):  # scratch space, once no render uses it
-            (self.job_dir / WORK_DIR).rmdir()
-        self.manifest.status = status
-        path = self._save()
-        self._progress(force=True)
-        self.runner._emit(JobFinished(self.manifest.job_id, status, self.manifest.error, path))
-
-    def _save(self) -> Path:
-        self.manifest.refresh_frames()
-        try:
-            return self.manifest.save(self.job_dir)
-        except OSError as exc:
-            # The outputs are on disk; only the record is stale. Say so, keep going.
-            log.error("%s", _os_message(self.job_dir, exc))
-            return self.job_dir / MANIFEST_NAME
-
-    def _progress(self, force: bool = False) -> None:
-        now = asyncio.get_running_loop().time()
-        if not force and now - self._last_progress < _PROGRESS_INTERVAL:
-            return
-        self._last_progress = now
-        counts = self.manifest.counts()
-        total = len(self.manifest.snippets)
-        fraction, eta = self.tracker.fraction, self.tracker.eta
-        self.runner._emit(
-            JobProgress(self.manifest.job_id, fraction, counts[DONE], counts[FAILED], total, eta)
-        )
-
-    def _threads(self) -> int:
-        # Few snippets left: give each ffmpeg more threads so no core idles.
-        parallel = max(1, min(self.runner.workers, len(self.todo)))
-        return max(1, (os.cpu_count() or 1) // parallel)
-
-    async def _snippet(self, record: SnippetRecord) -> None:
-        runner, job_id = self.runner, self.manifest.job_id
-        await self.control.wait_running()
-        async with runner._slots:
-            await self.control.wait_running()
-            record.status = RUNNING
-            runner._emit(SnippetStarted(job_id, record.index))
-            try:
-                output = await render_snippet(
-                    self.src,
-                    self.info,
-                    record.snippet,
-                    self.manifest.settings,
-                    self.job_dir,
-                    ffmpeg=runner.ffmpeg,
-                    threads=self._threads(),
-                    on_progress=lambda f: self._on_render_progress(record.index, f),
-                    group=self.control.group,
-                )
-            except (FrameFanError, OSError) as exc:
-                message = _os_message(self.job_dir, exc) if isinstance(exc, OSError) else str(exc)
-                record.status, record.error = FAILED, message
-                self.tracker.drop(record.index)
-                self._save()
-                runner._emit(SnippetFailed(job_id, record.index, message))
-                self._progress(force=True)
-                return
-        record.status, record.gif, record.seconds = DONE, output.gif, round(output.seconds, 3)
-        self.tracker.update(record.index, 1.0)
-        self._save()
-        frames = tuple(f for f in self.manifest.frames if record.start <= f.t < record.end)
-        runner._emit(SnippetFinished(job_id, record.index, output.gif, frames, output.seconds))
-        self._progress(force=True)
-
-    def _on_render_progress(self, index: int, fraction: float) -> None:
-        self.tracker.update(index, fraction)
-        self._progress()
+            return previous, info, identity
+        # A new plan: the limits apply (a job already under way keeps the plan it has).
+        check_plan(src.name, info.duration, self.settings, self.limits)
+        for name in OUTPUT_DIRS:  # outputs of other settings or another input
+            job_folder.clear(job_dir / name)
+        return Manifest.planned(job_id, source, self.settings), info, identity
 
 
 def local_file(src: Source) -> str | None:
@@ -291,20 +192,32 @@ def local_file(src: Source) -> str | None:
     return str(src.local_path) if src.local_path is not None else None
 
 
-def _fingerprint(src: Source) -> str | None:
-    if src.local_path is None:
-        return None
-    stat = src.local_path.stat()
-    return f"{stat.st_size}-{stat.st_mtime_ns}"
+def _name(source: str | os.PathLike[str]) -> str:
+    text = os.fspath(source)
+    return text if "://" in text else Path(text).name or text
 
 
-def _load_previous(job_dir: Path) -> Manifest | None:
-    if not (job_dir / MANIFEST_NAME).exists():
+def _named(name: str, message: str) -> str:
+    """A job's error names its input."""
+    return message if message.startswith(f"{name}: ") else f"{name}: {message}"
+
+
+def _load_previous(job_dir: Path, *, keep_bad: bool = True) -> Manifest | None:
+    """The job folder's manifest, or None. One that cannot be read is kept aside as
+    ``manifest.json.bad`` (with ``keep_bad``), and the job starts over."""
+    path = job_dir / MANIFEST_NAME
+    if not os.path.lexists(path):
         return None
     try:
-        return Manifest.load(job_dir)
+        return Manifest.load(path)
     except FrameFanError as exc:
-        log.warning("starting over: %s", exc)
+        if keep_bad:
+            aside = path.with_name(MANIFEST_NAME + BAD_SUFFIX)
+            try:
+                os.replace(path, aside)
+                log.warning("%s; kept as %s, the job starts over", exc, aside.name)
+            except OSError:
+                log.warning("%s; the job starts over", exc)
         return None
 
 
@@ -326,15 +239,16 @@ def _reconcile(manifest: Manifest, job_dir: Path) -> None:
 
 
 def _outputs_present(record: SnippetRecord, settings: Settings, job_dir: Path) -> bool:
-    if not record.gif or not (job_dir / record.gif).is_file():
+    """Whether a done snippet's outputs are all there as regular files (a link in their
+    place is not FrameFan's output)."""
+    if not record.gif or not _is_file(job_dir / record.gif):
         return False
     indices: Iterable[int] = frame_indices(record.start, record.end, settings)
-    return all((job_dir / frame_relpath(n)).is_file() for n in indices)
+    return all(_is_file(job_dir / frame_relpath(n)) for n in indices)
 
 
-def _os_message(job_dir: Path, exc: OSError) -> str:
-    if exc.errno == errno.ENOSPC:
-        return f"the disk is full: no space left to write in {job_dir}"
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"cannot write in {job_dir}: permission denied (choose another output folder)"
-    return f"cannot write in {job_dir}: {exc.strerror or exc}"
+def _is_file(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path, follow_symlinks=False).st_mode)
+    except OSError:
+        return False

@@ -68,35 +68,9 @@ class Settings:
     jpeg_quality: int = 85
 
     def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            self._check(field.name, value, field.type)
-            if field.type in ("int", "float"):  # 10.0 for an int field becomes 10, and so on
-                object.__setattr__(
-                    self, field.name, int(value) if field.type == "int" else float(value)
-                )
+        check_fields(self, FIELDS)
         if 0 < self.frame_width < 16:
             raise SettingsError("frame_width must be 0 (video size) or at least 16 px")
-
-    @staticmethod
-    def _check(name: str, value: object, type_name: object) -> None:
-        spec = FIELDS[name]
-        if type_name in ("bool", bool):
-            if not isinstance(value, bool):
-                raise SettingsError(f"{name} must be true or false (got {value!r})")
-            return
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise SettingsError(f"{name} must be a number (got {value!r})")
-        if type_name in ("int", int) and value != int(value):
-            raise SettingsError(f"{name} must be a whole number (got {value!r})")
-        if value != value or value in (float("inf"), float("-inf")):
-            raise SettingsError(f"{name} must be a finite number (got {value!r})")
-        low, high = spec.minimum, spec.maximum
-        if (low is not None and value < low) or (high is not None and value > high):
-            unit = f" {spec.unit}" if spec.unit else ""
-            raise SettingsError(
-                f"{name} must be between {low:g} and {high:g}{unit} (got {value!r})"
-            )
 
     # -- conversions ----------------------------------------------------------------------
 
@@ -107,11 +81,7 @@ class Settings:
     def from_dict(cls, data: Mapping[str, Any]) -> Settings:
         """Build settings from a mapping of (possibly string) values; missing keys keep
         their default, unknown keys are an error."""
-        known = {f.name: f.type for f in fields(cls)}
-        unknown = sorted(set(data) - set(known))
-        if unknown:
-            raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
-        return cls(**{key: _coerce(key, value, known[key]) for key, value in data.items()})
+        return from_mapping(cls, FIELDS, data)
 
     def to_strings(self) -> dict[str, str]:
         """Settings as strings, e.g. for S3 object metadata."""
@@ -133,11 +103,49 @@ class Settings:
         return round(31 - (self.jpeg_quality - 1) * 29 / 99)
 
 
-def _coerce(name: str, value: Any, type_name: object) -> Any:
+def check_fields(instance: Any, specs: Mapping[str, FieldSpec]) -> None:
+    """Validate every field of the frozen dataclass ``instance`` against its spec (and
+    store numbers as their declared type: 10.0 for an int field becomes 10)."""
+    for field in fields(instance):
+        value = getattr(instance, field.name)
+        _check(field.name, specs[field.name], value, field.type)
+        if field.type in ("int", "float"):
+            object.__setattr__(
+                instance, field.name, int(value) if field.type == "int" else float(value)
+            )
+
+
+def from_mapping(cls: Any, specs: Mapping[str, FieldSpec], data: Mapping[str, Any]) -> Any:
+    """``cls`` from a mapping of (possibly string) values, checked against ``specs``."""
+    known = {f.name: f.type for f in fields(cls)}
+    unknown = sorted(set(data) - set(known))
+    if unknown:
+        raise SettingsError(f"unknown setting(s): {', '.join(map(str, unknown))}")
+    return cls(**{key: _coerce(specs[key], key, value, known[key]) for key, value in data.items()})
+
+
+def _check(name: str, spec: FieldSpec, value: object, type_name: object) -> None:
+    if type_name in ("bool", bool):
+        if not isinstance(value, bool):
+            raise SettingsError(f"{name} must be true or false (got {value!r})")
+        return
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SettingsError(f"{name} must be a number (got {value!r})")
+    if value != value or value in (float("inf"), float("-inf")):
+        raise SettingsError(f"{name} must be a finite number (got {value!r})")
+    if type_name in ("int", int) and value != int(value):
+        raise SettingsError(f"{name} must be a whole number (got {value!r})")
+    low, high = spec.minimum, spec.maximum
+    if (low is not None and value < low) or (high is not None and value > high):
+        unit = f" {spec.unit}" if spec.unit else ""
+        raise SettingsError(f"{name} must be between {low:g} and {high:g}{unit} (got {value!r})")
+
+
+def _coerce(spec: FieldSpec, name: str, value: Any, type_name: object) -> Any:
     if not isinstance(value, str):
         return value
     text = value.strip().lower()
-    if FIELDS[name].zero_means and text in ("source", "video", "full"):
+    if spec.zero_means and text in ("source", "video", "full"):
         return 0
     try:
         if type_name in ("bool", bool):

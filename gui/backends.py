@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 from core.errors import FrameFanError
 from core.events import EventCallback
+from core.limits import Limits
 from core.manifest import Manifest
 from core.preflight import Problem, check_ffmpeg
 from core.runner import JobControl, LocalRunner, default_workers
@@ -85,6 +86,7 @@ class RunnerOptions:
     ffmpeg: str | None
     on_event: EventCallback
     values: Mapping[str, Any]  # the backend's own settings, by field name
+    limits: Limits = field(default_factory=Limits)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,7 @@ def _local_runner(options: RunnerOptions) -> JobRunner:
         workers=int(options.values["workers"]),
         ffmpeg=options.ffmpeg,
         on_event=options.on_event,
+        limits=options.limits,
     )
 
 

@@ -38,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if first == "--version":
         print(f"{PROG} {__version__}")
         return 0
+    if first == "--watchdog":  # ends this program's children if it dies (core.platform)
+        from core.platform.watchdog import main as watchdog_main
+
+        return watchdog_main()
     if first == "--selftest":
         return _selftest(args[1:])
     if first in ("--add-to-menu", "--remove-from-menu"):

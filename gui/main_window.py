@@ -137,6 +137,7 @@ class MainWindow(QMainWindow):
         sched.jobStarted.connect(self._on_job_started)
         sched.snippetChanged.connect(self._on_snippet)
         sched.jobFinished.connect(self._on_job_finished)
+        sched.jobWaiting.connect(self._on_job_started)  # the preview says why it waits
         sched.problemFound.connect(self.show_problem)
         sched.queueFinished.connect(self.notifier.queue_finished)
         self.file_manager.failed.connect(
@@ -344,6 +345,7 @@ class MainWindow(QMainWindow):
             "resume": self.scheduler.resume,
             "cancel": self.scheduler.cancel,
             "retry": self.scheduler.retry,
+            "restart": self.scheduler.retry,  # an unreadable job: started over
             "remove": self.scheduler.remove,
         }[action]
         handler(entry_id)

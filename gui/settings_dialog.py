@@ -1,6 +1,7 @@
 """The settings dialog, built from the settings' declarations: processing settings from
-``core.settings.FIELDS``, app settings from ``gui.user_settings.APP_FIELDS``, and each
-backend's own settings from its ``fields`` (shown only while that backend is chosen)."""
+``core.settings.FIELDS``, limits from ``core.limits.LIMIT_FIELDS``, app settings from
+``gui.user_settings.APP_FIELDS``, and each backend's own settings from its ``fields`` (shown
+only while that backend is chosen)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from core.errors import SettingsError
-from core.settings import FIELDS, Settings
+from core.limits import LIMIT_FIELDS, Limits
+from core.settings import FIELDS, FieldSpec, Settings
 
 from .backends import AUTO, AUTO_USES, BACKENDS, Backend, BackendField
 from .connection_test import ConnectionTester, RunBlocking
@@ -75,6 +77,17 @@ class SettingsDialog(QDialog):
         for item in BACKENDS.values():
             self._add_backend_rows(item, run_blocking)
 
+        limits = QGroupBox("Limits")
+        limits_form = _form(limits)
+        limits_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
+        for field in fields(Limits):
+            spec = LIMIT_FIELDS[field.name]
+            editor = _processing_editor(field.name, field.type, spec)
+            editor.setGroupSeparatorShown(True)  # 100,000 stills
+            editor.setToolTip(spec.help)
+            self._editors[f"limits.{field.name}"] = editor
+            limits_form.addRow(spec.label, editor)
+
         files = QGroupBox("Files")
         files_form = _form(files)
         self._editors.update(
@@ -103,9 +116,10 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(12)
-        _align_labels([form, self._where, files_form])
+        _align_labels([form, self._where, limits_form, files_form])
         layout.addWidget(processing)
         layout.addWidget(where)
+        layout.addWidget(limits)
         layout.addWidget(files)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -138,6 +152,8 @@ class SettingsDialog(QDialog):
     def set_values(self, settings: UserSettings) -> None:
         for name, value in settings.processing.to_dict().items():
             _set(self._editors[name], value)
+        for name, value in settings.limits.to_dict().items():
+            _set(self._editors[f"limits.{name}"], value)
         for name in APP_FIELDS:
             _set(self._editors[name], getattr(settings, name))
         for key, values in settings.backend_values.items():
@@ -151,6 +167,9 @@ class SettingsDialog(QDialog):
         processing = Settings.from_dict(
             {f.name: _get(self._editors[f.name]) for f in fields(Settings)}
         )
+        limits = Limits.from_dict(
+            {f.name: _get(self._editors[f"limits.{f.name}"]) for f in fields(Limits)}
+        )
         output = str(_get(self._editors["output_folder"])).strip()
         if not output:
             raise SettingsError("choose an output folder")
@@ -160,6 +179,7 @@ class SettingsDialog(QDialog):
             raise SettingsError(f"enter the {missing.label.lower()} ({chosen.label})")
         return UserSettings(
             processing=processing,
+            limits=limits,
             backend=chosen.key,
             output_folder=Path(output).expanduser(),
             ffmpeg=str(_get(self._editors["ffmpeg"])).strip(),
@@ -265,7 +285,7 @@ def _display_order(field) -> tuple[int, int]:
 
 def _readable(message: str) -> str:
     """A settings error as the dialog names things ("Frame width", not "frame_width")."""
-    for name, spec in FIELDS.items():
+    for name, spec in {**FIELDS, **LIMIT_FIELDS}.items():
         if message.startswith(name):
             return spec.label + message[len(name) :]
     return message[:1].upper() + message[1:]
@@ -293,8 +313,8 @@ def _align_labels(forms: list[QFormLayout]) -> None:
         label.setMinimumWidth(width)
 
 
-def _processing_editor(name: str, type_name: object) -> QWidget:
-    spec = FIELDS[name]
+def _processing_editor(name: str, type_name: object, spec: FieldSpec | None = None) -> QWidget:
+    spec = spec or FIELDS[name]
     if type_name in ("bool", bool):
         return QCheckBox(spec.label)
     editor: QSpinBox | QDoubleSpinBox

@@ -1,6 +1,6 @@
-"""The user's settings: processing settings (declared once, in ``core.settings``), the app's
-own (backend, output folder, ffmpeg) and each backend's own (declared with the backend, in
-``gui.backends``), persisted with QSettings.
+"""The user's settings: processing settings (declared once, in ``core.settings``), limits
+(``core.limits``), the app's own (backend, output folder, ffmpeg) and each backend's own
+(declared with the backend, in ``gui.backends``), persisted with QSettings.
 
 Window geometry and other UI state live apart, in :mod:`gui.ui_state`: resetting the
 settings never moves a window, and saving the layout never touches a setting.
@@ -17,6 +17,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 from core.errors import SettingsError
+from core.limits import Limits
 from core.settings import Settings
 
 from .appdirs import default_output_folder
@@ -25,6 +26,7 @@ from .backends import BACKENDS, DEFAULT_BACKEND, FieldValue
 log = logging.getLogger(__name__)
 
 _PROCESSING = "processing"
+_LIMITS = "limits"
 _APP = "app"
 _BACKEND_GROUP = "backend-{}"  # one group per backend, e.g. [backend-lambda]
 
@@ -52,6 +54,7 @@ def default_backend_values() -> dict[str, dict[str, FieldValue]]:
 @dataclass(frozen=True)
 class UserSettings:
     processing: Settings = field(default_factory=Settings)
+    limits: Limits = field(default_factory=Limits)
     backend: str = DEFAULT_BACKEND
     output_folder: Path = field(default_factory=default_output_folder)
     ffmpeg: str = ""
@@ -93,7 +96,7 @@ class UserSettings:
 
 
 APP_FIELD_NAMES = tuple(
-    f.name for f in fields(UserSettings) if f.name not in ("processing", "backend_values")
+    f.name for f in fields(UserSettings) if f.name not in ("processing", "limits", "backend_values")
 )
 assert set(APP_FIELD_NAMES) == set(APP_FIELDS), "every app setting needs its AppField"
 
@@ -107,7 +110,8 @@ class SettingsStore:
 
     def load(self) -> UserSettings:
         defaults = UserSettings()
-        processing = self._load_processing()
+        processing = self._load_group(_PROCESSING, Settings)
+        limits = self._load_group(_LIMITS, Limits)
         values: dict[str, Any] = {}
         for name in APP_FIELD_NAMES:
             raw = self._qs.value(f"{_APP}/{name}")
@@ -120,12 +124,18 @@ class SettingsStore:
                 log.warning("ignoring the invalid saved setting %s=%r", name, raw)
                 values.pop(name, None)
         return replace(
-            defaults, processing=processing, backend_values=self._load_backends(), **values
+            defaults,
+            processing=processing,
+            limits=limits,
+            backend_values=self._load_backends(),
+            **values,
         )
 
     def save(self, settings: UserSettings) -> None:
         for name, value in settings.processing.to_strings().items():
             self._qs.setValue(f"{_PROCESSING}/{name}", value)
+        for name, value in settings.limits.to_dict().items():
+            self._qs.setValue(f"{_LIMITS}/{name}", f"{value:g}")
         for name in APP_FIELD_NAMES:
             self._qs.setValue(f"{_APP}/{name}", str(getattr(settings, name)))
         for key, values in settings.backend_values.items():
@@ -134,21 +144,23 @@ class SettingsStore:
                 self._qs.setValue(f"{_BACKEND_GROUP.format(key)}/{name}", text)
         self._qs.sync()
 
-    def _load_processing(self) -> Settings:
+    def _load_group(self, group: str, kind: Any) -> Any:
+        """``kind`` (Settings, Limits) from a group; a value that does not validate keeps
+        its default."""
         valid: dict[str, Any] = {}
-        self._qs.beginGroup(_PROCESSING)
+        self._qs.beginGroup(group)
         try:
             for key in self._qs.childKeys():
                 raw = self._qs.value(key)
                 try:
-                    Settings.from_dict({key: raw})
+                    kind.from_dict({key: raw})
                 except SettingsError as exc:
-                    log.warning("ignoring the saved setting %s: %s", key, exc)
+                    log.warning("ignoring the saved setting %s/%s: %s", group, key, exc)
                     continue
                 valid[key] = raw
         finally:
             self._qs.endGroup()
-        return Settings.from_dict(valid)
+        return kind.from_dict(valid)
 
     def _load_backends(self) -> dict[str, dict[str, FieldValue]]:
         loaded: dict[str, dict[str, FieldValue]] = {}

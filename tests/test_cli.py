@@ -17,7 +17,7 @@ import psutil
 import pytest
 
 from core import __version__
-from core.layout import MANIFEST_NAME, job_dir_for
+from core.layout import MANIFEST_NAME, frame_relpath, gif_relpath, job_dir_for
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.settings import Settings
 
@@ -119,20 +119,30 @@ def test_all_good_with_json_exits_zero(make_video, tmp_path: Path) -> None:
     assert {r["error"] for r in records.values()} == {None}
 
 
-def test_partial_job_exits_one(make_video, tmp_path: Path) -> None:
+def test_partial_and_failed_jobs_exit_one_with_a_one_line_error(make_video, tmp_path: Path) -> None:
     path = make_video(media.STEP_MP4)
+    args = ["process", "--json", "--out", "out", "--snippet-seconds", "2", "--frame-interval", "5"]
+    assert framefan(*args, path, cwd=tmp_path).returncode == 0
     job = job_dir_for(tmp_path / "out", path)
-    job.mkdir(parents=True)
-    (job / "frames").write_text("a file where the stills folder goes")
-    result = framefan(
-        "process", "--json", "--out", "out", "--snippet-seconds", "2", "--frame-interval", "5",
-        path, cwd=tmp_path,
-    )  # fmt: skip
+    for snippet, still in ((0, 0), (2, 1)):  # folders where two stills go: their snippets fail
+        (job / gif_relpath(snippet)).unlink()
+        (job / frame_relpath(still)).unlink()
+        (job / frame_relpath(still) / "in the way").mkdir(parents=True)
+    result = framefan(*args, path, cwd=tmp_path)
     assert result.returncode == 1
     record = json_lines(result.stdout)[str(path)]
     assert record["status"] == PARTIAL
-    assert record["error"] is None
+    assert record["error"].startswith("cannot write in ")
+    assert record["error"].endswith("(and 1 more failed snippets)")
     assert Manifest.load(job).counts()[DONE] == 2
+
+    for snippet in range(4):  # now no GIF can land: every snippet fails
+        gif = job / gif_relpath(snippet)
+        gif.unlink(missing_ok=True)
+        (gif / "in the way").mkdir(parents=True)
+    record = json_lines(framefan(*args, path, cwd=tmp_path).stdout)[str(path)]
+    assert record["status"] == FAILED
+    assert record["error"].startswith("cannot write in ") and "\n" not in record["error"]
 
 
 def test_setting_options_reach_the_manifest(make_video, tmp_path: Path) -> None:

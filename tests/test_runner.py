@@ -22,7 +22,14 @@ from core.events import (
     SnippetFinished,
     SnippetStarted,
 )
-from core.layout import MANIFEST_NAME, WORK_DIR, frame_relpath, gif_relpath, job_dir_for
+from core.layout import (
+    LOCK_NAME,
+    MANIFEST_NAME,
+    WORK_DIR,
+    frame_relpath,
+    gif_relpath,
+    job_dir_for,
+)
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, PENDING, Manifest
 from core.plan import frame_times, plan
 from core.runner import JobControl, LocalRunner
@@ -59,9 +66,12 @@ def run_job(
 
 
 def files_under(folder: Path) -> dict[str, int]:
-    """Relative path → modification time (ns) of every file below ``folder``."""
+    """Relative path → modification time (ns) of every file below ``folder`` but the job
+    folder's lock file (rewritten by every run)."""
     return {
-        str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()
+        str(p.relative_to(folder)): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != LOCK_NAME
     }
 
 
@@ -104,6 +114,7 @@ def test_job_renders_every_snippet_and_frame(make_video, tmp_path: Path) -> None
         *(f.path for f in manifest.frames),
     }
     assert set(files_under(job)) == expected
+    assert (job / LOCK_NAME).is_file()  # what kept other writers out
     assert Manifest.load(job) == manifest
     source = manifest.source
     assert (source.name, source.width, source.height, source.codec) == (
@@ -193,13 +204,17 @@ def test_url_of_another_scheme_fails_the_job(tmp_path: Path) -> None:
 
 
 def test_snippets_that_cannot_be_written_fail_alone(make_video, tmp_path: Path) -> None:
-    """A file where the frames folder should be: the snippets with stills fail with the
-    reason, those without stills succeed, and the job is partial."""
+    """Folders where two stills should go: the snippets of those stills fail with the
+    reason, the others succeed, and the job is partial."""
     job = tmp_path / "job"
-    job.mkdir()
-    (job / "frames").write_text("in the way")
+    path = make_video(media.STEP_MP4)
     settings = Settings(snippet_seconds=2, frame_interval=5)  # stills at 0 s and 5 s only
-    manifest, events = run_job(make_video(media.STEP_MP4), job, settings)
+    run_job(path, job, settings)
+    for snippet, still in ((0, 0), (2, 1)):  # re-rendered, but their stills cannot land
+        (job / gif_relpath(snippet)).unlink()
+        (job / frame_relpath(still)).unlink()
+        (job / frame_relpath(still) / "in the way").mkdir(parents=True)
+    manifest, events = run_job(path, job, settings)
     assert manifest.status == PARTIAL
     assert [s.status for s in manifest.snippets] == [FAILED, DONE, FAILED, DONE]
     for record in manifest.snippets:

@@ -17,9 +17,10 @@ from ..errors import FrameFanError, SettingsError
 from ..events import JobEvent, JobFinished
 from ..ffmpeg_locator import find_ffmpeg
 from ..layout import MANIFEST_NAME, job_dir_for
-from ..manifest import DONE, Manifest
+from ..limits import LIMIT_FIELDS, Limits
+from ..manifest import DONE, FAILED, PARTIAL, Manifest
 from ..runner import LocalRunner, default_workers
-from ..settings import FIELDS, Settings
+from ..settings import FIELDS, FieldSpec, Settings
 from ..timefmt import format_clock
 from .progress_view import ProgressView
 
@@ -65,15 +66,18 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per input on stdout"
     )
-    _add_setting_options(parser)
+    _add_options(parser.add_argument_group("settings"), Settings(), FIELDS)
+    _add_options(
+        parser.add_argument_group("limits (refuse jobs beyond them; see docs/safety.md)"),
+        Limits(),
+        LIMIT_FIELDS,
+    )
     parser.set_defaults(run=run, command_parser=parser)
 
 
-def _add_setting_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("settings")
-    defaults = Settings()
-    for field in fields(Settings):
-        spec = FIELDS[field.name]
+def _add_options(group: Any, defaults: Any, specs: dict[str, FieldSpec]) -> None:
+    for field in fields(defaults):
+        spec = specs[field.name]
         default = getattr(defaults, field.name)
         if field.type == "bool":
             group.add_argument(
@@ -95,14 +99,15 @@ def _add_setting_options(parser: argparse.ArgumentParser) -> None:
         )
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    given = {f.name: getattr(args, f.name) for f in fields(Settings)}
-    return Settings.from_dict({k: v for k, v in given.items() if v is not None})
+def _given(args: argparse.Namespace, cls: Any) -> dict[str, Any]:
+    given = {f.name: getattr(args, f.name) for f in fields(cls)}
+    return {k: v for k, v in given.items() if v is not None}
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
-        settings = _settings(args)
+        settings = Settings.from_dict(_given(args, Settings))
+        args.limits = Limits.from_dict(_given(args, Limits))
     except SettingsError as exc:
         parser.error(str(exc))
     if args.workers < 1:
@@ -200,7 +205,7 @@ def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend
 
         target = CloudTarget(args.stack, args.profile, args.region)
         return LambdaRunner(settings, target, on_event=on_event)
-    return LocalRunner(settings, workers=args.workers, on_event=on_event)
+    return LocalRunner(settings, workers=args.workers, on_event=on_event, limits=args.limits)
 
 
 def _report(
@@ -213,7 +218,7 @@ def _report(
                 "input": item,
                 "status": event.status,
                 "manifest": str(manifest_path),
-                "error": event.error,
+                "error": _error_line(event),
             }
             print(json.dumps(record, ensure_ascii=False), flush=True)
             continue
@@ -222,6 +227,19 @@ def _report(
             view.print(line)  # above the live bars, which share the terminal
         else:
             print(line, flush=True)
+
+
+def _error_line(event: JobFinished) -> str | None:
+    """One line saying why a failed or partial job is so (None for the others)."""
+    if event.status not in (FAILED, PARTIAL):
+        return event.error
+    problem = event.error
+    if not problem:
+        try:
+            problem = Manifest.load(event.manifest_path).problem()
+        except FrameFanError as exc:
+            problem = str(exc)
+    return " ".join((problem or f"the job is {event.status} (no reason was recorded)").split())
 
 
 def _summary(item: str, event: JobFinished, manifest_path: Path) -> str:

@@ -32,8 +32,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .. import job_folder
 from ..atomic import write_atomic
-from ..batch import JobOutcome, run_batch
+from ..batch import JobOutcome, refused_outcome, run_batch
 from ..errors import FrameFanError
 from ..estimate.network import record_upload
 from ..events import (
@@ -59,6 +60,7 @@ from ..manifest import (
 from ..plan import frame_indices
 from ..probe import probe
 from ..runner import JobControl, local_file
+from ..safe_read import read_job_file
 from ..settings import Settings
 from .aws import CloudError, explain
 from .follow import Follower, Polling
@@ -122,13 +124,19 @@ class LambdaRunner:
         """Process one input on AWS into ``job_dir``; never raises for a bad input or a
         cloud failure (the manifest says what happened)."""
         src = source if isinstance(source, Source) else as_source(source)
-        job = _CloudJob(self, src, job_dir)
         try:
-            return await job.run()
-        except FrameFanError as exc:
-            return job.fail(str(exc))
-        except OSError as exc:
-            return job.fail(f"{src.name}: {exc.strerror or exc}")
+            held = job_folder.lock(job_dir)  # one writer per job folder, as locally
+        except (job_folder.JobFolderError, OSError) as exc:
+            return refused_outcome(self._emit, job_dir, src.name, self.settings, exc, BACKEND)
+        job = _CloudJob(self, src, job_dir)
+        with held:
+            try:
+                job_folder.check_outputs(job_dir)  # downloads never go through a link
+                return await job.run()
+            except FrameFanError as exc:
+                return job.fail(str(exc))
+            except OSError as exc:
+                return job.fail(f"{src.name}: {exc.strerror or exc}")
 
     # -- internals --------------------------------------------------------------------------
 
@@ -497,9 +505,10 @@ class _CloudJob:
         return ResultsStore(session.s3, session.resources.results_bucket)
 
     def _state(self) -> dict[str, Any]:
-        try:
-            data = json.loads((self.job_dir / STATE_NAME).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        try:  # a file of the job folder: a regular one, of bounded size (core.safe_read)
+            path = self.job_dir / STATE_NAME
+            data = json.loads(read_job_file(path, within=self.job_dir, limit=1 << 20))
+        except (OSError, ValueError, FrameFanError):
             return {}
         if not isinstance(data, dict) or data.get("cloud_job") != self.cloud_job:
             return {}

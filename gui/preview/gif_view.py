@@ -8,9 +8,13 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QMovie
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from core.errors import FrameFanError
+from core.safe_read import check_job_file
+
 from .frame_view import CANVAS, CANVAS_TEXT
 
 GIF_BOX = QSize(240, 135)
+MAX_GIF_BYTES = 2 * 1024**3  # QMovie reads a GIF as it plays: only its file is bounded
 
 
 class GifView(QWidget):
@@ -57,6 +61,12 @@ class GifView(QWidget):
         self._path = path
         if path is None:
             self._screen.setText(message)
+            return
+        try:  # a job's GIF: a regular file in its job folder, never a FIFO or a device
+            check_job_file(path, within=path.parent.parent, limit=MAX_GIF_BYTES)
+        except (OSError, FrameFanError):
+            self._path = None
+            self._screen.setText(f"Cannot read {path.name}")
             return
         movie = QMovie(str(path))
         movie.setCacheMode(QMovie.CacheMode.CacheNone)

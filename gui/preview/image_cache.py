@@ -5,6 +5,11 @@ the current position is decoded at once (a 640 px JPEG takes a few milliseconds)
 neighbours and filmstrip thumbnails are decoded by background threads, newest request
 first, so that what the user looks at now never waits behind what they looked at before.
 Images are kept in a least-recently-used cache with a byte budget.
+
+Every image is a job's output (``<job>/<folder>/<file>``) and job folders are untrusted: an
+image is read with :func:`core.safe_read.read_job_file` (a regular file inside its job
+folder, of bounded size, never a FIFO that would block the reading thread forever) and
+decoded from memory, with Qt's allocation limit on the decoded size.
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QObject, QSize, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Signal
 from PySide6.QtGui import QImage, QImageReader
+
+from core.errors import FrameFanError
+from core.safe_read import read_job_file
 
 DEFAULT_BUDGET = 80 * 1024 * 1024  # about 90 stills of 640 × 360
 _MAX_PENDING = 256  # older background requests are dropped beyond this
+MAX_IMAGE_BYTES = 64 * 1024 * 1024  # a still's file, at most
+_MAX_DECODED_MB = 256  # a still decoded, at most (an 8K picture takes 130 MB)
 
 
 class ImageKey(NamedTuple):
@@ -36,11 +46,21 @@ class ImageKey(NamedTuple):
 
 def decode(key: ImageKey) -> QImage | None:
     """Read one image, scaled while decoding when a size is given (JPEG decodes at 1/2,
-    1/4 or 1/8 scale for the price of that size)."""
-    reader = QImageReader(key.path)
+    1/4 or 1/8 scale for the price of that size); None when it cannot be read."""
+    path = Path(key.path)
+    try:
+        data = read_job_file(path, within=path.parent.parent, limit=MAX_IMAGE_BYTES)
+    except (OSError, FrameFanError):
+        return None
+    buffer = QBuffer()
+    buffer.setData(QByteArray(data))
+    buffer.open(QIODevice.OpenModeFlag.ReadOnly)
+    reader = QImageReader(buffer)
+    reader.setAllocationLimit(_MAX_DECODED_MB)
     if key.width and key.height:
         reader.setScaledSize(QSize(key.width, key.height))
     image = reader.read()
+    buffer.close()
     return None if image.isNull() else image
 
 

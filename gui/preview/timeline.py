@@ -152,6 +152,8 @@ class Timeline(QWidget):
         strip = self._strip_rect()
         per_second = strip.width() / model.duration
         step = next((s for s in _TICK_STEPS if s * per_second >= 80), _TICK_STEPS[-1])
+        # However long the video, no more ticks than fit: the loop's length is bounded.
+        step = max(step, model.duration / max(1, strip.width() // 40))
         text = palette.color(QPalette.ColorRole.PlaceholderText)
         font = painter.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))

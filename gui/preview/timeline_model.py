@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.layout import frame_relpath, gif_relpath
 from core.manifest import DONE, FAILED, Manifest
+from core.manifest_schema import MAX_DURATION
 from core.plan import EPSILON, frame_indices, frame_time
 from core.settings import Settings
 
@@ -29,12 +30,14 @@ class TimelineModel:
     def from_manifest(cls, manifest: Manifest, job_dir: Path) -> TimelineModel | None:
         """None for a job with nothing to show (rejected input, nothing planned)."""
         source = manifest.source
-        if not manifest.snippets or not source.duration:
+        # A loaded manifest's duration is checked (core.manifest_schema); this guards the
+        # paint code against any other source all the same.
+        if not manifest.snippets or not source.duration or not math.isfinite(source.duration):
             return None
         return cls(
             job_dir=job_dir,
             name=source.name,
-            duration=source.duration,
+            duration=min(source.duration, MAX_DURATION),
             settings=manifest.settings,
             starts=[s.start for s in manifest.snippets],
             status=[s.status for s in manifest.snippets],

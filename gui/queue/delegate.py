@@ -3,6 +3,8 @@ ETA, and the row's action buttons (which it also hit-tests)."""
 
 from __future__ import annotations
 
+import math
+import os
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,7 +21,7 @@ from ..backends import backend
 from ..icons import draw_icon
 from ..preview.frame_view import CANVAS, CANVAS_TEXT
 from ..preview.image_cache import ImageCache, ImageKey
-from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry
+from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, UNREADABLE, UPLOAD, QueueEntry
 from .model import ENTRY_ROLE
 
 ROW_H = 92
@@ -39,6 +41,8 @@ STATUS_TEXT = {
     PARTIAL: "Partly done",
     FAILED: "Failed",
     CANCELLED: "Stopped",
+    UNREADABLE: "Unreadable",
+    BUSY: "In use",
 }
 STATUS_COLOR = {
     RUNNING: QColor("#2f80ed"),
@@ -47,6 +51,8 @@ STATUS_COLOR = {
     DONE: QColor("#2e9d5b"),
     PARTIAL: QColor("#c98a0b"),
     FAILED: QColor("#d64545"),
+    UNREADABLE: QColor("#d64545"),
+    BUSY: QColor("#c98a0b"),
 }
 
 ACTION_TEXT = {
@@ -54,6 +60,7 @@ ACTION_TEXT = {
     "resume": "Resume",
     "cancel": "Stop",
     "retry": "Retry failed snippets",
+    "restart": "Start over (the unreadable manifest is kept as manifest.json.bad)",
     "reveal": "Show output folder",
     "remove": "Remove from queue",
 }
@@ -62,6 +69,7 @@ _ICON = {
     "resume": "play",
     "cancel": "cancel",
     "retry": "retry",
+    "restart": "retry",
     "reveal": "folder",
     "remove": "remove",
 }
@@ -76,9 +84,11 @@ def row_actions(entry: QueueEntry, can_pause: bool) -> list[str]:
     actions = []
     if entry.status in (FAILED, PARTIAL, CANCELLED) and entry.input is not None:
         actions.append("retry")
+    if entry.status == UNREADABLE and entry.input is not None:
+        actions.append("restart")
     if entry.job_dir is not None:
         actions.append("reveal")
-    if entry.status == QUEUED:
+    if entry.status in (QUEUED, BUSY):
         actions.append("cancel")
     return [*actions, "remove"]
 
@@ -163,7 +173,7 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(CANVAS)
         painter.drawRoundedRect(rect, 4, 4)
-        key = thumbnail_key(entry)
+        key = thumbnail_key(entry) if entry.status != UNREADABLE else None
         image = self._cache.get(key) if key else None
         if key is not None and image is None and entry.done:
             self._cache.request([key])
@@ -231,10 +241,12 @@ class QueueDelegate(QStyledItemDelegate):
         facts = " · ".join(_facts(entry))
         painter.drawText(line2, _LEFT, metrics.elidedText(facts, _ELIDE, rect.width()))
 
-        # A job that failed as a whole has no progress to show: its error takes the room.
+        # A job that failed as a whole, or waits for another FrameFan, has no progress to
+        # show: what it says takes the room.
         error = _error_text(entry)
-        if error and entry.fraction == 0 and entry.status == FAILED:
-            painter.setPen(STATUS_COLOR[FAILED])
+        failed = entry.status == UNREADABLE or (entry.fraction == 0 and entry.status == FAILED)
+        if error and (failed or entry.status == BUSY):
+            painter.setPen(STATUS_COLOR[BUSY if entry.status == BUSY else FAILED])
             box = QRect(rect.left(), line2.bottom() + 4, rect.width(), 2 * line_h + 2)
             painter.drawText(
                 box, _LEFT | Qt.TextFlag.TextWordWrap, _elide_lines(metrics, error, rect.width(), 2)
@@ -244,6 +256,7 @@ class QueueDelegate(QStyledItemDelegate):
         # Line 3: progress bar and percentage, in columns that line up from row to row.
         # A job that uploads first shows the upload's progress, then the snippets'.
         fraction = entry.uploading if entry.uploading is not None else entry.fraction
+        fraction = min(1.0, max(0.0, fraction)) if math.isfinite(fraction) else 0.0
         percent = f"{fraction:.0%}"
         percent_w = metrics.horizontalAdvance("100%") + 8
         bar = QRectF(rect.left(), line2.bottom() + 9, rect.width() - percent_w, BAR_H)
@@ -315,7 +328,7 @@ class QueueDelegate(QStyledItemDelegate):
 
 def _facts(entry: QueueEntry) -> list[str]:
     facts = []
-    if entry.duration:
+    if entry.duration and math.isfinite(entry.duration):
         facts.append(format_clock(entry.duration))
     if entry.width and entry.height:
         facts.append(f"{entry.width}×{entry.height}")
@@ -352,6 +365,8 @@ def progress_text(entry: QueueEntry) -> str:
         return f"Took {format_clock(elapsed)}"
     if entry.status == QUEUED:
         return "Waiting to start"
+    if entry.status == BUSY:
+        return entry.error or ""
     return ""
 
 
@@ -360,10 +375,16 @@ def _size(count: int) -> str:
 
 
 def _error_text(entry: QueueEntry) -> str:
-    """The entry's error without the file name the row already shows."""
+    """The entry's error without the file name or the job folder the row already shows
+    (the tooltip has it whole)."""
     error = entry.error or ""
-    prefix = f"{entry.name}: "
-    return error[len(prefix) :] if error.startswith(prefix) else error
+    prefixes = [f"{entry.name}: "]
+    if entry.job_dir is not None:
+        prefixes.append(f"{entry.job_dir}{os.sep}")
+    for prefix in prefixes:
+        if error.startswith(prefix):
+            error = error[len(prefix) :]
+    return error
 
 
 def _elide_lines(metrics, text: str, width: int, lines: int) -> str:
@@ -376,7 +397,7 @@ def _elide_lines(metrics, text: str, width: int, lines: int) -> str:
 def queue_summary(entries: Iterable[QueueEntry], held: bool) -> str:
     """The status bar's one-line account of the queue."""
     counts = Counter(entry.status for entry in entries)
-    order = (RUNNING, PAUSED, QUEUED, DONE, PARTIAL, FAILED, CANCELLED)
+    order = (RUNNING, PAUSED, QUEUED, BUSY, DONE, PARTIAL, FAILED, UNREADABLE, CANCELLED)
     parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in order if counts[s]]
     if held:
         parts.insert(0, "Queue paused")

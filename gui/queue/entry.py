@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import math
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -16,20 +17,29 @@ from pathlib import Path
 from typing import Any
 
 from core.atomic import write_atomic
+from core.errors import FrameFanError
 from core.layout import MANIFEST_NAME
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, PENDING, RUNNING, Manifest
+from core.safe_read import read_job_file
 
 log = logging.getLogger(__name__)
 
 QUEUED = "queued"
 PAUSED = "paused"
+# A job whose manifest cannot be read (damaged, hostile, from a newer version): shown with
+# the reason; it can be removed, or started over.
+UNREADABLE = "unreadable"
+# A job whose folder another FrameFan (a window, the command line) is processing: it
+# starts once that one is done.
+BUSY = "busy"
 # The phases of a running job that sends its video elsewhere first: upload, then snippets.
 UPLOAD = "upload"
 SNIPPETS = "snippets"
-FINISHED = frozenset({DONE, PARTIAL, FAILED, CANCELLED})
+FINISHED = frozenset({DONE, PARTIAL, FAILED, CANCELLED, UNREADABLE})
 ACTIVE = frozenset({RUNNING, PAUSED})
 
 QUEUE_VERSION = 1
+_MAX_QUEUE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass
@@ -94,11 +104,15 @@ class QueueEntry:
         self.total, self.done, self.failed = len(manifest.snippets), counts[DONE], counts[FAILED]
         done_seconds = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
         self.fraction = done_seconds / source.duration if source.duration else 0.0
-        if self.active or self.status == QUEUED:
+        if self.active or self.status in (QUEUED, BUSY):
             return
         status = manifest.status
         self.status = CANCELLED if status in (RUNNING, PENDING) else status
-        self.error = manifest.error or first_snippet_error(manifest)
+        self.error = manifest.problem()
+
+    def mark_unreadable(self, reason: str) -> None:
+        self.status, self.error = UNREADABLE, reason
+        self.fraction, self.eta = 0.0, None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -114,28 +128,38 @@ class QueueEntry:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> QueueEntry:
-        status = str(data.get("status", QUEUED))
+        """An entry from the saved queue; raises :class:`ValueError` for one that is not."""
+        if not isinstance(data, dict):
+            raise ValueError("an entry is not an object")
+        status = _text(data, "status", QUEUED)
         if status not in FINISHED:  # it was waiting or running when the app closed
             status = QUEUED
-        job_dir = data.get("job_dir")
+        job_dir = _text(data, "job_dir", None)
+        elapsed = data.get("elapsed", 0.0)
+        if isinstance(elapsed, bool) or not isinstance(elapsed, int | float):
+            raise ValueError("elapsed is not a number")
         return cls(
-            input=data.get("input"),
-            name=str(data["name"]),
-            backend=str(data.get("backend", "local")),
+            input=_text(data, "input", None),
+            name=_text(data, "name"),
+            backend=_text(data, "backend", "local"),
             job_dir=Path(job_dir) if job_dir else None,
             status=status,
-            error=data.get("error"),
-            id=str(data.get("id") or uuid.uuid4().hex),
-            elapsed=float(data.get("elapsed", 0.0)),
+            error=_text(data, "error", None),
+            id=_text(data, "id", None) or uuid.uuid4().hex,
+            elapsed=min(max(0.0, float(elapsed)), 1e9) if math.isfinite(elapsed) else 0.0,
         )
 
 
-def first_snippet_error(manifest: Manifest) -> str | None:
-    failed = [s for s in manifest.snippets if s.status == FAILED and s.error]
-    if not failed:
-        return None
-    more = f" (and {len(failed) - 1} more failed snippets)" if len(failed) > 1 else ""
-    return f"{failed[0].error}{more}"
+_MISSING = object()
+
+
+def _text(data: dict[str, Any], key: str, default: Any = _MISSING) -> Any:
+    value = data.get(key, default)
+    if value is _MISSING:
+        raise ValueError(f"{key} is missing")
+    if value is not None and not (isinstance(value, str) and len(value) <= 4096):
+        raise ValueError(f"{key} is not a string")
+    return value
 
 
 def queue_to_bytes(entries: list[dict[str, Any]]) -> bytes:
@@ -148,17 +172,27 @@ def save_queue(path: Path, entries: list[dict[str, Any]]) -> None:
 
 
 def load_queue(path: Path) -> list[QueueEntry]:
-    """The saved queue; an unreadable file is set aside (never silently overwritten)."""
+    """The saved queue; an unreadable file is set aside (never silently overwritten). An
+    entry that cannot be read is left out, and the others restored."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_job_file(path, within=path.parent, limit=_MAX_QUEUE_BYTES))
         if data.get("version") != QUEUE_VERSION:
             raise ValueError(f"unknown queue version {data.get('version')!r}")
-        return [QueueEntry.from_json(item) for item in data["entries"]]
+        items = data["entries"]
+        if not isinstance(items, list):
+            raise ValueError("its entries are not a list")
     except FileNotFoundError:
         return []
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (OSError, FrameFanError, ValueError, KeyError, TypeError, AttributeError) as exc:
         aside = path.with_name(path.name + ".unreadable")
         log.error("cannot read the saved queue %s (%s); kept as %s", path, exc, aside)
         with contextlib.suppress(OSError):
             path.replace(aside)
         return []
+    entries = []
+    for number, item in enumerate(items, 1):
+        try:
+            entries.append(QueueEntry.from_json(item))
+        except ValueError as exc:
+            log.error("left out entry %d of the saved queue %s: %s", number, path, exc)
+    return entries

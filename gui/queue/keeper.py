@@ -1,12 +1,13 @@
 """Keeps the queue across sessions: saved (atomically, off the GUI thread) whenever an
 entry is added, removed, moved or changes state; restored at start, with progress read
-back from each job's manifest."""
+back from each job's manifest. A job whose manifest cannot be read is restored as
+unreadable, with the reason; it never keeps the others from being restored."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import os
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
@@ -38,16 +39,36 @@ class QueueKeeper:
         for entry in entries:
             if entry.manifest_path is None:
                 continue
-            with contextlib.suppress(FrameFanError):
-                manifest = await loop.run_in_executor(self._io, Manifest.load, entry.manifest_path)
+            before = entry.status
+            try:
+                manifest = await loop.run_in_executor(self._io, read_manifest, entry.manifest_path)
+            except FrameFanError as exc:
+                entry.mark_unreadable(str(exc))
+            except Exception as exc:  # a fault of ours must not stop the other entries
+                log.exception("reading %s failed", entry.manifest_path)
+                entry.mark_unreadable(
+                    f"{entry.manifest_path}: cannot be read ({exc.__class__.__name__}; "
+                    "details are in the log)"
+                )
+            else:
+                if manifest is None:
+                    continue
                 entry.update_from_manifest(manifest)
-                self._model.touch(entry.id)
+            self._model.touch(entry.id, structural=entry.status != before)
 
     def save(self) -> Future[None]:
         snapshot = [entry.to_json() for entry in self._model]
         future = self._io.submit(save_queue, self._path, snapshot)
         future.add_done_callback(_log_failure)
         return future
+
+
+def read_manifest(path: Path) -> Manifest | None:
+    """The manifest at ``path``; None when there is none (a job not started yet, a folder
+    the user deleted); raises :class:`FrameFanError` when it cannot be read."""
+    if not os.path.lexists(path):
+        return None
+    return Manifest.load(path)
 
 
 def _log_failure(future: Future[None]) -> None:

@@ -5,7 +5,8 @@ Jobs run as asyncio tasks on the GUI thread's event loop (qasync); blocking work
 executors: reading manifests in the I/O executor, the preflight checks (which may wait on the
 network, for a cloud backend) in the checks executor. A problem that would stop every job
 (no ffmpeg, an output folder that cannot be written, a full disk) holds the queue and is
-reported once, instead of failing each job in turn.
+reported once, instead of failing each job in turn. A job whose folder another FrameFan is
+processing waits in its row ("in use") and starts once that one is done.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from core import job_folder
 from core.errors import FrameFanError
 from core.events import (
     JobEvent,
@@ -40,18 +42,20 @@ from core.runner import JobControl
 from ..auto_backend import choose
 from ..backends import AUTO, Backend, RunnerOptions, backend
 from ..user_settings import UserSettings
-from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry, first_snippet_error
+from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry
 from .model import QueueModel
 
 log = logging.getLogger(__name__)
 
 _TICK_MS = 1000  # how often elapsed times of running jobs are redrawn
+_BUSY_CHECK_MS = 2000  # how often a job in use elsewhere looks whether it is free
 
 
 class JobScheduler(QObject):
     jobStarted = Signal(str)  # entry id: its manifest now exists
     snippetChanged = Signal(str, int, str)  # entry id, snippet index, its new status
     jobFinished = Signal(str)  # entry id
+    jobWaiting = Signal(str)  # entry id: its folder is in use elsewhere; it starts later
     problemFound = Signal(object)  # core.preflight.Problem
     heldChanged = Signal(bool)
     queueFinished = Signal(int, int, int)  # jobs done, failed (or partly), cancelled
@@ -80,6 +84,10 @@ class JobScheduler(QObject):
         self._ticker = QTimer(self)
         self._ticker.setInterval(_TICK_MS)
         self._ticker.timeout.connect(self._tick)
+        self._busy_timer = QTimer(self)
+        self._busy_timer.setInterval(_BUSY_CHECK_MS)
+        self._busy_timer.timeout.connect(self._check_busy)
+        self._busy_check: asyncio.Task[None] | None = None
 
     # -- queue-wide -----------------------------------------------------------------------
 
@@ -109,7 +117,10 @@ class JobScheduler(QObject):
         that the next session resumes them."""
         self._closing = True
         self._ticker.stop()
+        self._busy_timer.stop()
         tasks = list(self._tasks.values())
+        if self._busy_check is not None:
+            tasks.append(self._busy_check)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
@@ -145,7 +156,7 @@ class JobScheduler(QObject):
         task = self._tasks.get(entry_id)
         if task is not None:
             task.cancel()
-        elif entry.status == QUEUED:
+        elif entry.status in (QUEUED, BUSY):
             entry.status = CANCELLED
             self._model.touch(entry_id, structural=True)
 
@@ -200,6 +211,7 @@ class JobScheduler(QObject):
                 current.ffmpeg or None,
                 lambda event: self._on_event(entry.id, event),
                 current.values_of(chosen.key),
+                current.limits,
             )
             problems = await loop.run_in_executor(
                 self._checks, self._preflight, chosen, options, job_dir.parent
@@ -211,13 +223,21 @@ class JobScheduler(QObject):
                 self.problemFound.emit(problems[0])
                 return
             entry.job_dir = job_dir
+            holder = await loop.run_in_executor(self._io, job_folder.holder, job_dir)
+            if holder is not None:
+                entry.status, entry.error = BUSY, waiting_message(holder)
+                self._model.touch(entry.id, structural=True)
+                self.jobWaiting.emit(entry.id)
+                self._busy_timer.start()
+                loop.call_soon(self._pump)  # the next job need not wait for this one
+                return
             log.info("starting %s on %s into %s", entry.input, chosen.key, job_dir)
             control = JobControl()
             self._controls[entry.id] = control
             runner = chosen.make_runner(options)
             manifest = await runner.run_job(entry.input or "", job_dir, control=control)
             entry.status = manifest.status
-            entry.error = manifest.error or first_snippet_error(manifest)
+            entry.error = manifest.problem()
             log.info(
                 "%s: %s%s", entry.name, entry.status, f" ({entry.error})" if entry.error else ""
             )
@@ -281,6 +301,23 @@ class JobScheduler(QObject):
         for entry_id in self._tasks:
             self._model.touch(entry_id)
 
+    def _check_busy(self) -> None:
+        if self._busy_check is None or self._busy_check.done():
+            self._busy_check = asyncio.ensure_future(self._recheck_busy())
+
+    async def _recheck_busy(self) -> None:
+        """Queue again the jobs in use elsewhere whose folder is free now."""
+        loop = asyncio.get_running_loop()
+        waiting = [e for e in self._model if e.status == BUSY and e.job_dir is not None]
+        for entry in waiting:
+            holder = await loop.run_in_executor(self._io, job_folder.holder, entry.job_dir)
+            if holder is None and entry.status == BUSY:
+                entry.status, entry.error = QUEUED, None
+                self._model.touch(entry.id, structural=True)
+        if not any(e.status == BUSY for e in self._model):
+            self._busy_timer.stop()
+        self._pump()
+
     # -- events from the backend ----------------------------------------------------------
 
     def _on_event(self, entry_id: str, event: JobEvent) -> None:
@@ -316,6 +353,11 @@ class JobScheduler(QObject):
         """Any news of snippets after an upload means the upload is over."""
         if entry.phase == UPLOAD:
             entry.phase = SNIPPETS
+
+
+def waiting_message(holder: int) -> str:
+    reason = job_folder.busy_reason(holder)
+    return f"{reason[:1].upper()}{reason[1:]}; waiting for it to finish"
 
 
 def _settings_of_job(job_dir: Path, current: UserSettings):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import stat
 from pathlib import Path
 
 from PIL import Image
@@ -46,6 +47,9 @@ def test_cloud_job_matches_the_local_backend(aws_env, named_clip, tmp_path):
     assert local.status == DONE
 
     assert _files(cloud_dir) == _files(local_dir)
+    # Downloaded files get the modes of the user's umask, as local outputs do (not 0600).
+    modes = {p: stat.S_IMODE((cloud_dir / p).stat().st_mode) for p in _files(cloud_dir)}
+    assert modes == {p: stat.S_IMODE((local_dir / p).stat().st_mode) for p in _files(local_dir)}
     assert {"gifs/00000.gif", "gifs/00002.gif", "frames/000004.jpg", MANIFEST_NAME} <= _files(
         cloud_dir
     )

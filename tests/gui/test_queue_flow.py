@@ -3,7 +3,6 @@ file among good ones, cancel, pause and retry, problems that hold the queue."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import warnings
 from pathlib import Path
@@ -14,7 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from core.layout import gif_relpath
+from core.layout import frame_relpath, gif_relpath
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.preflight import DISK_SPACE, FFMPEG, OUTPUT_FOLDER
 from gui.queue.entry import QUEUED
@@ -165,11 +164,10 @@ def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, use
 def test_retry_after_a_failure_renders_only_what_failed(
     qtbot, make_window, tmp_path, long_video, user_settings
 ):
-    """The input is cut short while the job is paused; the snippets after the cut fail.
-    With the file restored, Retry renders those and keeps the others."""
+    """While the job is paused, folders appear where the stills of its last snippets go;
+    those snippets fail. With the folders gone, Retry renders them and keeps the others."""
     video = tmp_path / "interview.mp4"
     shutil.copy(long_video, video)
-    original, stat = video.read_bytes(), video.stat()
     window = make_window()
     window.apply_settings(user_settings.with_backend_values("local", workers=1))
     add_and_wait(qtbot, window, [video])
@@ -179,18 +177,21 @@ def test_retry_after_a_failure_renders_only_what_failed(
     click_row_button(qtbot, window, entry.id, "pause")
     assert entry.status == "paused"
     qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
-    video.write_bytes(original[:2000])
+    blocked = [entry.job_dir / frame_relpath(n) for n in range(21, 30)]  # snippets 7 to 9
+    for folder in blocked:
+        folder.mkdir(parents=True)
     click_row_button(qtbot, window, entry.id, "resume")
     wait_finished(qtbot, window)
     assert entry.status == PARTIAL
-    assert "snippet" in (entry.error or "")
+    assert (entry.error or "").startswith(f"cannot write in {entry.job_dir}")
+    assert entry.error.endswith("(and 2 more failed snippets)")
     manifest = Manifest.load(entry.job_dir)
     kept = {s.index: (entry.job_dir / gif_relpath(s.index)).stat().st_ino
             for s in manifest.snippets if s.status == DONE}  # fmt: skip
     assert kept and manifest.counts()[FAILED]
 
-    video.write_bytes(original)
-    os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the same input as before
+    for folder in blocked:
+        folder.rmdir()
     click_row_button(qtbot, window, entry.id, "retry")
     wait_finished(qtbot, window)
     assert entry.status == DONE, entry.error

@@ -1,0 +1,348 @@
+"""One run of one local job: renders its pending snippets and keeps its manifest.
+
+Snippets run as tasks limited by the runner's shared worker slots and by the job's own
+render plan (:mod:`core.resources`: fewer at once for huge pictures). The run stops early,
+leaving unfinished snippets pending for a rerun, when the disk fills up (message:
+"not enough space in <folder>: N MB free, about M MB needed") or the input changes under
+it. Whatever happens, the manifest on disk ends with the job's true state, never
+``running``: space kept aside at the start lets it be written on a full disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import logging
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import input_watch, job_folder, space
+from .errors import FrameFanError, RenderError
+from .events import (
+    JobFinished,
+    JobProgress,
+    JobStarted,
+    SnippetFailed,
+    SnippetFinished,
+    SnippetStarted,
+)
+from .input_safety import Source
+from .input_watch import InputIdentity
+from .layout import WORK_DIR, frame_relpath
+from .manifest import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    PENDING,
+    RUNNING,
+    FrameRecord,
+    Manifest,
+    SnippetRecord,
+)
+from .manifest_writer import ManifestWriter
+from .plan import frame_indices, frame_time
+from .platform.memory import available_memory
+from .probe import MediaInfo
+from .progress import ProgressTracker
+from .render import render_snippet
+from .resources import render_plan
+
+if TYPE_CHECKING:
+    from .runner import JobControl, LocalRunner
+
+log = logging.getLogger(__name__)
+
+# Progress events for one job are sent at most this often (seconds), state changes aside.
+PROGRESS_INTERVAL = 0.25
+# How often the input is looked at while renders run (a render stalled on an input that
+# became a FIFO is stopped then, not at its timeout).
+INPUT_CHECK_INTERVAL = 2.0
+# Time allowed for one render, before any has been measured: generous for the slowest
+# footage on a slow machine, and still finite (a FIFO swapped in for the input blocks
+# ffmpeg forever).
+FIRST_TIMEOUT = 120.0  # seconds, plus
+FIRST_TIMEOUT_PER_SECOND = 30.0  # seconds per second of snippet
+# Once renders have been timed: this many times the slowest one so far (per second of
+# snippet), never less than TIMEOUT_FLOOR.
+TIMEOUT_MARGIN = 10.0
+TIMEOUT_FLOOR = 120.0
+
+
+class JobRun:
+    def __init__(
+        self,
+        runner: LocalRunner,
+        src: Source,
+        info: MediaInfo,
+        identity: InputIdentity | None,
+        job_dir: Path,
+        manifest: Manifest,
+        control: JobControl,
+    ) -> None:
+        self.runner = runner
+        self.src = src
+        self.info = info
+        self.identity = identity
+        self.job_dir = job_dir
+        self.manifest = manifest
+        self.control = control
+        self.todo = [s for s in manifest.snippets if s.status != DONE]
+        self.tracker = ProgressTracker.for_manifest(manifest)
+        control._attach(self.tracker)
+        self.writer = ManifestWriter(manifest, job_dir, self._write_failed)
+        memory = runner.memory if runner.memory is not None else available_memory()
+        plan = render_plan(runner.workers, len(self.todo), info, os.cpu_count() or 1, memory)
+        self.threads = plan.threads
+        self._renders = asyncio.Semaphore(plan.renders)
+        self._speeds = [
+            s.seconds / (s.end - s.start)
+            for s in manifest.snippets
+            if s.status == DONE and s.seconds
+        ]
+        self._reserve = space.Reserve(job_dir / WORK_DIR / ".reserve")
+        self._tasks: list[asyncio.Task[None]] = []
+        self.stopped: str | None = None  # why the run stopped early
+        self._last_progress = 0.0
+
+    # -- the run --------------------------------------------------------------------------
+
+    async def run(self) -> Manifest:
+        manifest, runner = self.manifest, self.runner
+        for record in self.todo:
+            record.status, record.error = PENDING, None
+        manifest.status, manifest.error = RUNNING, None
+        self._check_space()
+        path = self._save_now()
+        total = len(manifest.snippets)
+        runner._emit(
+            JobStarted(manifest.job_id, manifest.source, path, total, total - len(self.todo))
+        )
+        self._progress(force=True)
+        if self.stopped is None:
+            self._tasks = [asyncio.ensure_future(self._snippet(r)) for r in self.todo]
+        watch = asyncio.ensure_future(self._watch_input())
+        try:
+            results = await asyncio.gather(*self._tasks, return_exceptions=True)
+        except asyncio.CancelledError:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._finish(CANCELLED)
+            raise
+        finally:
+            watch.cancel()
+            await asyncio.gather(watch, return_exceptions=True)
+        bug = next((r for r in results if isinstance(r, Exception)), None)
+        if bug is not None:  # not a bad input: a fault of ours, which must not leave `running`
+            manifest.error = f"{self.src.name}: unexpected error ({bug.__class__.__name__})"
+            self._finish(FAILED)
+            raise bug
+        if self.stopped is None:
+            self.stopped = input_watch.change(self.src.local_path, self.identity)
+        if self.stopped is not None:
+            manifest.error = f"{self.src.name}: {self.stopped}"
+        self._finish(manifest.settled_status())
+        return manifest
+
+    def _finish(self, status: str) -> None:
+        self.writer.close()
+        for record in self.manifest.snippets:
+            if record.status == RUNNING:
+                record.status = PENDING
+        self._reserve.give_back()
+        job_folder.drop_scratch(self.job_dir)
+        self.manifest.status = status
+        path = self._save_final()
+        self._progress(force=True)
+        self.runner._emit(JobFinished(self.manifest.job_id, status, self.manifest.error, path))
+
+    async def _watch_input(self) -> None:
+        if self.identity is None:
+            return
+        while True:
+            await asyncio.sleep(INPUT_CHECK_INTERVAL)
+            changed = input_watch.change(self.src.local_path, self.identity)
+            if changed is not None:
+                self._stop(changed)
+                return
+
+    def _stop(self, reason: str) -> None:
+        """End the run early: no new snippet starts, renders under way are stopped."""
+        if self.stopped is None:
+            self.stopped = reason
+            log.warning("%s: stopping: %s", self.src.name, reason)
+        current = asyncio.current_task()
+        for task in self._tasks:
+            if task is not current:
+                task.cancel()
+
+    # -- one snippet ----------------------------------------------------------------------
+
+    async def _snippet(self, record: SnippetRecord) -> None:
+        runner, job_id = self.runner, self.manifest.job_id
+        await self.control.wait_running()
+        async with self._renders, runner._slots:
+            await self.control.wait_running()
+            if self.stopped is not None:
+                return
+            changed = input_watch.change(self.src.local_path, self.identity)
+            if changed is not None:
+                self._stop(changed)
+                return
+            record.status = RUNNING
+            runner._emit(SnippetStarted(job_id, record.index))
+            try:
+                output = await render_snippet(
+                    self.src,
+                    self.info,
+                    record.snippet,
+                    self.manifest.settings,
+                    self.job_dir,
+                    ffmpeg=runner.ffmpeg,
+                    threads=self.threads,
+                    on_progress=lambda f: self._on_render_progress(record.index, f),
+                    group=self.control.group,
+                    timeout=self.timeout(record),
+                )
+            except (FrameFanError, OSError) as exc:
+                record.status = PENDING
+                reason = self._stop_reason(exc)
+                if reason is not None:
+                    self.tracker.update(record.index, 0.0)
+                    self._stop(reason)
+                    return
+                message = os_message(self.job_dir, exc) if isinstance(exc, OSError) else str(exc)
+                record.status, record.error = FAILED, message
+                self.tracker.drop(record.index)
+                self.writer.save_soon()
+                runner._emit(SnippetFailed(job_id, record.index, message))
+                self._progress(force=True)
+                return
+        changed = input_watch.change(self.src.local_path, self.identity)
+        if changed is not None:  # its outputs may mix two versions: not listed, redone
+            record.status = PENDING
+            self._stop(changed)
+            return
+        record.status, record.gif, record.seconds = DONE, output.gif, round(output.seconds, 3)
+        if record.end > record.start:
+            self._speeds.append(output.seconds / (record.end - record.start))
+        self.tracker.update(record.index, 1.0)
+        self.writer.save_soon()
+        settings = self.manifest.settings
+        frames = tuple(
+            FrameRecord(frame_time(n, settings), frame_relpath(n))
+            for n in frame_indices(record.start, record.end, settings)
+        )
+        runner._emit(SnippetFinished(job_id, record.index, output.gif, frames, output.seconds))
+        self._progress(force=True)
+
+    def timeout(self, record: SnippetRecord) -> float:
+        return render_timeout(record.end - record.start, self._speeds)
+
+    def _stop_reason(self, exc: BaseException) -> str | None:
+        """Why a failed render stops the whole job (None: it fails alone)."""
+        changed = input_watch.change(self.src.local_path, self.identity)
+        if changed is not None:
+            return changed
+        if space.is_out_of_space(exc):
+            return self._space_message()
+        if isinstance(exc, RenderError):
+            # ffmpeg's last line need not be the one saying the disk is full: look.
+            free = space.free_bytes(self.job_dir)
+            needed = space.outputs_bytes(self.info, self.manifest.settings, [(0.0, 1.0)])
+            if free is not None and free < needed:
+                return self._space_message()
+        return None
+
+    # -- disk space -----------------------------------------------------------------------
+
+    def _needed(self) -> int:
+        """Bytes the unfinished snippets' outputs and the manifest will take."""
+        unfinished = [(s.start, s.end) for s in self.manifest.snippets if s.status != DONE]
+        settings = self.manifest.settings
+        stills = len(frame_indices(0.0, self.manifest.source.duration or 0.0, settings))
+        manifest = space.manifest_bytes(len(self.manifest.snippets), stills)
+        return space.outputs_bytes(self.info, settings, unfinished) + manifest
+
+    def _space_message(self) -> str:
+        return space.not_enough(self.job_dir, space.free_bytes(self.job_dir), self._needed())
+
+    def _check_space(self) -> None:
+        """Refuse to start what cannot fit; set the manifest's write aside."""
+        if not self.todo:
+            return
+        needed, free = self._needed(), space.free_bytes(self.job_dir)
+        if free is not None and free < needed:
+            self.stopped = space.not_enough(self.job_dir, free, needed)
+            return
+        settings = self.manifest.settings
+        stills = len(frame_indices(0.0, self.manifest.source.duration or 0.0, settings))
+        try:
+            job_folder.output_dir(self.job_dir, WORK_DIR)
+        except (OSError, FrameFanError):
+            return
+        self._reserve.take(space.manifest_bytes(len(self.manifest.snippets), stills))
+
+    # -- the manifest ---------------------------------------------------------------------
+
+    def _save_now(self) -> Path:
+        try:
+            return self.writer.save()
+        except OSError as exc:
+            self._write_failed(exc)
+            return self.writer.path
+
+    def _write_failed(self, exc: OSError) -> None:
+        if space.is_out_of_space(exc):
+            self._stop(self._space_message())
+        else:  # the outputs are on disk; only the record is stale: say so, keep going
+            log.error("%s", os_message(self.job_dir, exc))
+
+    def _save_final(self) -> Path:
+        """The last write, which must land: on a full disk, with the space set aside and
+        the scratch space given back first."""
+        for attempt in range(2):
+            try:
+                return self.writer.save()
+            except OSError as exc:
+                if attempt or not space.is_out_of_space(exc):
+                    log.error("cannot record the job's state: %s", os_message(self.job_dir, exc))
+                    break
+                job_folder.clear(self.job_dir / WORK_DIR)
+        return self.writer.path
+
+    # -- progress -------------------------------------------------------------------------
+
+    def _progress(self, force: bool = False) -> None:
+        now = asyncio.get_running_loop().time()
+        if not force and now - self._last_progress < PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
+        counts = self.manifest.counts()
+        total = len(self.manifest.snippets)
+        fraction, eta = self.tracker.fraction, self.tracker.eta
+        self.runner._emit(
+            JobProgress(self.manifest.job_id, fraction, counts[DONE], counts[FAILED], total, eta)
+        )
+
+    def _on_render_progress(self, index: int, fraction: float) -> None:
+        self.tracker.update(index, fraction)
+        self._progress()
+
+
+def render_timeout(length: float, speeds: list[float]) -> float:
+    """Seconds one render of a snippet of ``length`` seconds may take, given the measured
+    ``speeds`` of earlier renders (render seconds per second of video)."""
+    first = FIRST_TIMEOUT + FIRST_TIMEOUT_PER_SECOND * length
+    if not speeds:
+        return first
+    return min(first, max(TIMEOUT_FLOOR, TIMEOUT_MARGIN * max(speeds) * length))
+
+
+def os_message(job_dir: Path, exc: OSError) -> str:
+    if space.is_out_of_space(exc):
+        return f"the disk is full: no space left to write in {job_dir}"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"cannot write in {job_dir}: permission denied (choose another output folder)"
+    return f"cannot write in {job_dir}: {exc.strerror or exc}"

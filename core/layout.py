@@ -37,6 +37,7 @@ def gif_name(snippet_index: int) -> str:
 def frame_name(frame_index: int) -> str:
     return f"{frame_index:06d}.jpg"
 
+
 # The longest folder name safe_job_name gives, and room for the longest path FrameFan writes
 # inside a job folder (today a still in a render's scratch folder,
 # ".work/snippet-00000/frames/000000.jpg", 37 characters), so that the output folder's own

@@ -105,7 +105,7 @@ def test_a_deeply_nested_manifest_is_an_error_not_a_crash(tmp_path: Path) -> Non
 
 def test_minor_is_written_and_any_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
     data = valid()
-    assert data["minor"] == MANIFEST_MINOR == 0
+    assert data["minor"] == MANIFEST_MINOR == 1
     data["minor"] = 7
     data["overview"] = [{"t": 0.0, "path": "overview/0.jpg"}]
     data["source"]["timecode"] = "01:00:00;02"

@@ -13,7 +13,7 @@ from ..estimate.job import capacity_from_stack, estimate_input
 from ..estimate.model import CloudCapacity, Estimate
 from ..runner import default_workers
 from ..timefmt import format_clock
-from .process_cmd import _add_setting_options, _settings
+from .process_cmd import add_setting_options, settings_from_args
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -49,13 +49,13 @@ def register(commands: Any) -> None:
         help="snippets rendered at once here (default: CPU count, %(default)s)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-    _add_setting_options(parser)
+    add_setting_options(parser)
     parser.set_defaults(run=run, command_parser=parser)
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
-        settings = _settings(args)
+        settings = settings_from_args(args)
     except FrameFanError as exc:
         parser.error(str(exc))
     if args.uplink_mbps is not None and not args.uplink_mbps > 0:

@@ -66,13 +66,24 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per input on stdout"
     )
-    _add_options(parser.add_argument_group("settings"), Settings(), FIELDS)
+    add_setting_options(parser)
     _add_options(
         parser.add_argument_group("limits (refuse jobs beyond them; see docs/safety.md)"),
         Limits(),
         LIMIT_FIELDS,
     )
     parser.set_defaults(run=run, command_parser=parser)
+
+
+def add_setting_options(parser: argparse.ArgumentParser) -> None:
+    """One option per processing setting (``--snippet-seconds``, ``--no-frames``, …)."""
+    _add_options(parser.add_argument_group("settings"), Settings(), FIELDS)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings the options of :func:`add_setting_options` give (defaults for the rest);
+    raises :class:`SettingsError` for a bad value."""
+    return Settings.from_dict(_given(args, Settings))
 
 
 def _add_options(group: Any, defaults: Any, specs: dict[str, FieldSpec]) -> None:
@@ -106,7 +117,7 @@ def _given(args: argparse.Namespace, cls: Any) -> dict[str, Any]:
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
-        settings = Settings.from_dict(_given(args, Settings))
+        settings = settings_from_args(args)
         args.limits = Limits.from_dict(_given(args, Limits))
     except SettingsError as exc:
         parser.error(str(exc))

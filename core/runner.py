@@ -125,8 +125,8 @@ class LocalRunner:
         except FrameFanError as exc:
             return self._fail(job_dir, job_id, os.fspath(source), str(exc))
         try:
-            job_dir.mkdir(parents=True, exist_ok=True)
             manifest, info = await self._prepare(src, job_dir, job_id, control)
+            job_dir.mkdir(parents=True, exist_ok=True)
         except FrameFanError as exc:
             return self._fail(job_dir, job_id, src.name, str(exc))
         except OSError as exc:
@@ -140,10 +140,13 @@ class LocalRunner:
             self.on_event(event)
 
     def _fail(self, job_dir: Path, job_id: str, name: str, error: str) -> Manifest:
+        """An input refused before any work: recorded in the job's folder only if it has
+        one from earlier work (a refused input gets no folder)."""
         manifest = Manifest.rejected(job_id, name, self.settings, error)
         path = job_dir / MANIFEST_NAME
-        with contextlib.suppress(OSError):
-            path = manifest.save(job_dir)
+        if job_dir.is_dir():
+            with contextlib.suppress(OSError):
+                path = manifest.save(job_dir)
         self._emit(JobFinished(job_id, FAILED, error, path))
         return manifest
 

@@ -140,10 +140,10 @@ class _CloudJob:
 
     async def run(self) -> Manifest:
         runner = self.runner
-        self.job_dir.mkdir(parents=True, exist_ok=True)
         if self.src.local_path is None:
             raise CloudError(f"{self.src.name}: only local files can be sent to AWS")
         info = await probe(self.src, ffmpeg=runner.ffmpeg)
+        self.job_dir.mkdir(parents=True, exist_ok=True)  # only for an input that was accepted
         stat = self.src.local_path.stat()
         fingerprint = f"{stat.st_size}-{stat.st_mtime_ns}"
         self.cloud_job = cloud_job_id(self.job_id, fingerprint, runner.settings)
@@ -371,8 +371,9 @@ class _CloudJob:
         manifest.status = FAILED
         self.manifest = manifest
         path = self.job_dir / MANIFEST_NAME
-        with contextlib.suppress(OSError):
-            path = self.save()
+        if self.job_dir.is_dir():  # a refused input gets no folder
+            with contextlib.suppress(OSError):
+                path = self.save()
         self.runner._emit(JobFinished(self.job_id, FAILED, error, path))
         return manifest
 

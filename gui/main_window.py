@@ -1,27 +1,30 @@
 """The main window: the queue on the left, the preview of the selected job on the right.
 
 It wires the parts together and owns their lifetimes; the parts do the work: the scheduler
-runs jobs, the queue model and view show them, the preview panel shows one job.
+runs jobs, the queue model and view show them, the row commands act on one job, the preview
+panel shows one job and plays it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QUrl, Signal
-from PySide6.QtGui import QCloseEvent, QDesktopServices, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
+from PySide6.QtCore import QEvent, QModelIndex, QUrl, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QResizeEvent,
 )
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
 
 from core import __version__
 from core.errors import FrameFanError
@@ -33,32 +36,49 @@ from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 from .appdirs import AppDirs
 from .backends import CONNECTION
 from .background import NetworkPool
-from .icons import app_icon, make_icon
-from .intake import Intake, new_entry, take_in
+from .icons import TintedIcons, app_icon
+from .intake import Earlier, Intake, Queued, new_entry, take_in
 from .job_reader import OpenedJob, read_job
-from .message_bar import INFO, MessageBar
+from .message_bar import ERROR, INFO, MessageBar
 from .notify import QueueNotifier
 from .preview.image_cache import ImageCache
-from .preview.panel import PreviewPanel
-from .preview.shortcuts import ShortcutSheet
+from .preview.panel import SELECT_A_JOB, PreviewPanel
+from .preview.shortcuts import (
+    FocusedControlKeys,
+    ShortcutSheet,
+    action_rows,
+    build_playback_actions,
+    playback_rows,
+)
 from .preview.timeline_model import TimelineModel
-from .queue.delegate import QueueDelegate, queue_summary
-from .queue.entry import FINISHED, PAUSED, QUEUED, QueueEntry
+from .queue.actions import row_actions
+from .queue.commands import RowCommands
+from .queue.delegate import QueueDelegate
+from .queue.entry import FINISHED, QUEUED, QueueEntry
 from .queue.keeper import QueueKeeper
 from .queue.model import ENTRY_ROLE, QueueModel
+from .queue.poster import PosterKeeper
 from .queue.scheduler import JobScheduler
+from .queue.settings_drift import describe_change, differences
+from .queue.texts import queue_summary, timeline_hint
 from .queue.view import QueueView, dropped_paths
 from .settings_dialog import SettingsDialog
 from .ui_state import UiState
 from .user_settings import SettingsStore, UserSettings
 from .window_actions import build_actions
-from .window_layout import build_layout
+from .window_layout import build_layout, favor_preview
 
 log = logging.getLogger(__name__)
 
 VIDEO_FILTER = "Videos ({});;All files (*)".format(
     " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS))
 )
+TRANSPORT = (
+    ("previous_still", "step-back"),
+    ("play_pause", "play"),
+    ("next_still", "step-forward"),
+)
+SELECTED_KEY = "selected_job"
 
 
 class MainWindow(QMainWindow):
@@ -78,9 +98,11 @@ class MainWindow(QMainWindow):
         self._shown_id: str | None = None
         self._closing = self._closed = False
         self.last_intake: Intake | None = None
+        self.icons = TintedIcons(self.palette().color(self.foregroundRole()))
 
         self.cache = ImageCache(parent=self)
         self.model = QueueModel(self)
+        self.model.set_current_settings(self.settings.processing)
         self.scheduler = JobScheduler(
             self.model,
             lambda: self.settings,
@@ -89,8 +111,11 @@ class MainWindow(QMainWindow):
             min_free=min_free,
             parent=self,
         )
-        self.delegate = QueueDelegate(self.cache, self.scheduler.can_pause, self)
+        self.delegate = QueueDelegate(
+            self.cache, self.scheduler.can_pause, self.model.is_stale, self
+        )
         self.keeper = QueueKeeper(self.model, dirs.queue_file, self._io)
+        self.posters = PosterKeeper(self._io, lambda e: self.model.touch(e.id), self.spawn)
         self.queue_view = QueueView(self.model, self.delegate)
         self.preview = PreviewPanel(self.cache)
         self.message_bar = MessageBar()
@@ -102,9 +127,29 @@ class MainWindow(QMainWindow):
         self.splitter = build_layout(
             self, self.message_bar, self.queue_view, self.preview, self.queue_status
         )
-        self.commands = build_actions(self, self._handlers())
+        timeline = self.preview.timeline
+        self.playback = build_playback_actions(self, timeline, timeline.run_command)
+        for name, icon in TRANSPORT:
+            self.icons.set(self.playback[name], icon)
+        self.transport = self.preview.add_transport([self.playback[n] for n, _ in TRANSPORT])
+        self.jobs = RowCommands(
+            self,
+            self.model,
+            self.scheduler,
+            self.icons,
+            self.selected,
+            lambda: self.settings.output_folder,
+            lambda: self.settings.backend,
+        )
+        self.commands = build_actions(
+            self, self._handlers(), self.icons, self.jobs.actions, self.playback
+        )
         self.commands.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._keys = FocusedControlKeys(self)
+        QApplication.instance().installEventFilter(self._keys)
         self._connect()
+        self._set_tab_order()
+        self.queue_view.setFocus()
         self._restore()
 
     # -- building -------------------------------------------------------------------------
@@ -115,11 +160,9 @@ class MainWindow(QMainWindow):
             "add_folder": self.choose_folder,
             "open_job": self.choose_job,
             "quit": self.close,
-            "toggle_queue": lambda: self.scheduler.set_held(not self.scheduler.held),
-            "pause_selected": self._pause_selected,
+            "toggle_queue": self.toggle_queue,
             "retry_failed": self._retry_failed,
             "clear_finished": self._clear_finished,
-            "remove_selected": lambda: self._on_selected("remove"),
             "settings": self.open_settings,
             "shortcuts": self.show_shortcuts,
             "open_logs": self.open_log_folder,
@@ -138,7 +181,24 @@ class MainWindow(QMainWindow):
         self.model.dataChanged.connect(lambda *_: self._update_actions())
         self.delegate.actionTriggered.connect(self.run_row_action)
         self.queue_view.pathsDropped.connect(self.add_paths)
+        self.queue_view.menuRequested.connect(lambda at: self.jobs.context_menu(self, at))
         self.queue_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.preview.timeline.playingChanged.connect(self._on_playing)
+
+    def _set_tab_order(self) -> None:
+        """Toolbar, queue, the preview's buttons, then the timeline (a message's buttons
+        come after, as they appear)."""
+        toolbar = self.commands.toolbar
+        chain: list[QWidget] = [
+            toolbar.widgetForAction(a)
+            for a in toolbar.actions()
+            if toolbar.widgetForAction(a) is not None and not a.isSeparator()
+        ]
+        chain = [w for w in chain if w.focusPolicy() != w.focusPolicy().NoFocus]
+        chain += [self.message_bar.close_button, self.queue_view, *self.transport]
+        chain.append(self.preview.timeline)
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # -- background work ------------------------------------------------------------------
 
@@ -161,10 +221,12 @@ class MainWindow(QMainWindow):
         self.message_bar.show_message(
             f"Something went wrong ({name}). Details are in the log.",
             actions=[("Open log folder", self.open_log_folder)],
+            key="unexpected",
+            priority=3,
         )
 
     def busy(self) -> bool:
-        return bool(self._tasks)
+        return bool(self._tasks) or not self.preview.idle()
 
     async def _in_io(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, func, *args)
@@ -180,19 +242,69 @@ class MainWindow(QMainWindow):
     # -- adding jobs ----------------------------------------------------------------------
 
     def add_paths(self, paths: Iterable[Path]) -> asyncio.Task[Intake]:
+        """Add videos and folders of videos; earlier jobs (manifests) are opened."""
         return self.spawn(self._add_paths(list(paths)))
 
     async def _add_paths(self, paths: list[Path]) -> Intake:
-        queued = [e.input for e in self.model if e.input]
-        intake = await self._in_io(take_in, paths, queued)
-        entries = [new_entry(path, self.settings.backend) for path in intake.new]
+        queued = [q for e in self.model if (q := Queued.of(e)) is not None]
+        current = self.settings
+        intake: Intake = await self._in_io(
+            take_in, paths, queued, current.output_folder, current.processing
+        )
+        entries = [new_entry(path, current.backend) for path in intake.new]
         self.model.add(entries)
+        for earlier in intake.earlier:
+            if earlier.entry is not None:
+                self.model.add([earlier.entry])
+                earlier.entry_id = earlier.entry.id
+                self.posters.update(earlier.entry)
+        for entry_id in intake.again:
+            self.scheduler.retry(entry_id)
+        opened = [await self._open_job(manifest) for manifest in intake.jobs]
         self.last_intake = intake
-        self.statusBar().showMessage(intake.summary(), 12000)
-        if entries and not self.queue_view.currentIndex().isValid():
-            self.select(entries[0].id)
+        summary = intake.summary()
+        if intake.left_out:  # something was not added: say so until it is read
+            self.message_bar.show_message(summary, INFO, key="intake")
+        elif summary:
+            self.statusBar().showMessage(summary, 12000)
+        if intake.earlier:
+            self._offer_rerender(intake.earlier)
+        first = next((e for e in [*entries, *opened] if e is not None), None)
+        if first is not None and not self.queue_view.currentIndex().isValid():
+            self.select(first.id)
         self.scheduler.pump()
         return intake
+
+    def _offer_rerender(self, earlier: list[Earlier]) -> None:
+        ids = [e.entry_id for e in earlier if e.entry_id is not None]
+        if len(earlier) == 1 and earlier[0].settings is not None:
+            changed = "; ".join(differences(earlier[0].settings, self.settings.processing))
+            text = (
+                f"{earlier[0].path.name} was made with earlier settings ({changed}). "
+                "Re-render it with the current settings?"
+            )
+        else:
+            names = ", ".join(e.path.name for e in earlier[:3]) + ("…" if len(earlier) > 3 else "")
+            text = (
+                f"{len(earlier)} videos were made with earlier settings ({names}). "
+                "Re-render them with the current settings?"
+            )
+        self.message_bar.show_message(
+            text,
+            INFO,
+            [
+                ("Re-render in a new folder", lambda: self._rerender(ids, "rerender_new")),
+                ("Re-render in place", lambda: self._rerender(ids, "rerender")),
+                ("Keep earlier results", lambda: self.message_bar.dismiss("earlier")),
+            ],
+            key="earlier",
+            priority=2,
+        )
+
+    def _rerender(self, ids: list[str], how: str) -> None:
+        self.message_bar.dismiss("earlier")
+        for entry_id in ids:
+            self.run_row_action(entry_id, how)
 
     def choose_videos(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Add videos", str(Path.home()), VIDEO_FILTER)
@@ -214,6 +326,19 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.add_paths(paths)
 
+    def receive(self, paths: list[Path], jobs: list[Path]) -> None:
+        """What a launch of the app was given: videos and folders to add, earlier jobs to
+        open (a later launch hands them to this window, which comes to the front)."""
+        if paths:
+            self.add_paths(paths)
+        for manifest in jobs:
+            self.open_job(manifest)
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+
     # -- opening earlier jobs -------------------------------------------------------------
 
     def choose_job(self) -> None:
@@ -230,13 +355,14 @@ class MainWindow(QMainWindow):
         try:
             job: OpenedJob = await self._in_io(read_job, path)
         except FrameFanError as exc:
-            self.message_bar.show_message(f"Cannot open the job: {exc}")
+            self.message_bar.show_message(f"Cannot open the job: {exc}", key="open")
             return None
         job_dir = job.job_dir
         entry = next((e for e in self.model if e.job_dir == job_dir), None)
         if entry is None:
             entry = job.entry()
             self.model.add([entry])
+            self.posters.update(entry)
             if job.moved and entry.status != DONE:
                 self.statusBar().showMessage(
                     f"{job.moved} is no longer there: this job can be viewed, not run again.",
@@ -267,9 +393,12 @@ class MainWindow(QMainWindow):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = current.data(ENTRY_ROLE) if current.isValid() else None
         self._update_actions()
+        if not self._closing:
+            self.ui_state.set_text_value(SELECTED_KEY, entry.id if entry else None)
         if entry is None:
             self._shown_id = None
-            self.preview.show_message("Select a job in the queue, or drop videos on the window.")
+            self.preview.show_message(SELECT_A_JOB)
+            self._update_playback()
             return
         self.show_entry(entry)
 
@@ -288,17 +417,24 @@ class MainWindow(QMainWindow):
         model = TimelineModel.from_manifest(manifest, path.parent) if manifest and path else None
         if model is not None:
             self.preview.set_job(model)
-        elif entry.error:
-            self.preview.show_message(entry.error, entry.name)
-        elif entry.status == QUEUED:
-            self.preview.show_message("Waiting to start.", entry.name)
         else:
-            self.preview.show_message("Reading the video…", entry.name)
+            can_retry = "retry" in row_actions(entry, False)
+            hint = timeline_hint(entry, can_retry)
+            if entry.error:
+                self.preview.show_message(entry.error, entry.name, hint)
+            elif entry.status == QUEUED:
+                self.preview.show_message("Waiting to start.", entry.name, hint)
+            else:
+                self.preview.show_message("Reading the video…", entry.name, hint)
+        self._update_playback()
 
     def _on_job_started(self, entry_id: str) -> None:
         entry = self.model.entry(entry_id)
         if entry is None:
             return
+        if entry.job_dir is not None:
+            self.cache.forget_under(entry.job_dir)  # a job may start over, files and all
+            self.preview.forget_pictures(entry.job_dir)
         if self.selected() is None:
             self.select(entry_id)
         elif entry_id == self._shown_id:
@@ -308,8 +444,8 @@ class MainWindow(QMainWindow):
         entry = self.model.entry(entry_id)
         if entry is None:
             return
-        if index == 0 and status == DONE:
-            self.cache.forget_unreadable()  # the row's thumbnail exists now
+        if status == DONE:
+            self.posters.update(entry)
         if entry_id == self._shown_id and self.preview.job_dir() == entry.job_dir:
             self.preview.mark_snippet(index, status)
 
@@ -317,43 +453,34 @@ class MainWindow(QMainWindow):
         entry = self.model.entry(entry_id)
         if entry is not None and entry.manifest_path is not None:
             self.ui_state.add_recent_job(entry.manifest_path)
+            self.posters.update(entry)
+        if entry is not None and entry_id == self._shown_id:
+            self.show_entry(entry)  # a failure now has its message and advice to show
         self._update_actions()
+
+    def _on_playing(self, speed: int) -> None:
+        action = self.playback["play_pause"]
+        action.setText("Pause" if speed else "Play")
+        self.icons.set(action, "pause" if speed else "play")
+
+    def _update_playback(self) -> None:
+        has_job = self.preview.model() is not None
+        for action in self.playback.values():
+            action.setEnabled(has_job)
 
     # -- row actions ----------------------------------------------------------------------
 
     def run_row_action(self, entry_id: str, action: str) -> None:
-        entry = self.model.entry(entry_id)
-        if entry is None:
-            return
-        if action == "reveal":
-            if entry.job_dir is not None:
-                QDesktopServices.openUrl(QUrl.fromLocalFile(str(entry.job_dir)))
-            return
         if action == "remove" and entry_id == self._shown_id:
             self._shown_id = None
-        handler = {
-            "pause": self.scheduler.pause,
-            "resume": self.scheduler.resume,
-            "cancel": self.scheduler.cancel,
-            "retry": self.scheduler.retry,
-            "remove": self.scheduler.remove,
-        }[action]
-        handler(entry_id)
+        made = self.jobs.run(entry_id, action)
+        if made is not None:
+            self.select(made.id)
         self._update_actions()
-
-    def _on_selected(self, action: str) -> None:
-        entry = self.selected()
-        if entry is not None:
-            self.run_row_action(entry.id, action)
-
-    def _pause_selected(self) -> None:
-        entry = self.selected()
-        if entry is not None:
-            self._on_selected("resume" if entry.status == PAUSED else "pause")
 
     def _retry_failed(self) -> None:
         for entry in self.model:
-            if entry.finished and entry.status != DONE:
+            if entry.finished and entry.status != DONE and not entry.rejected:
                 self.scheduler.retry(entry.id)
 
     def _clear_finished(self) -> None:
@@ -363,6 +490,13 @@ class MainWindow(QMainWindow):
 
     # -- queue state ----------------------------------------------------------------------
 
+    def toggle_queue(self) -> None:
+        """Pause the queue (running jobs too), or start it again."""
+        if self.scheduler.held:
+            self._start_queue()
+        else:
+            self.scheduler.pause_queue()
+
     def _on_held(self, held: bool) -> None:
         self._update_actions()
         self._update_queue_status()
@@ -371,7 +505,8 @@ class MainWindow(QMainWindow):
         held = self.scheduler.held
         toggle = self.commands.toggle_queue
         toggle.setText("Start queue" if held else "Pause queue")
-        toggle.setIcon(make_icon("play" if held else "pause", self.palette().windowText().color()))
+        self.icons.set(toggle, "play" if held else "pause")
+        self.jobs.update()
         self._update_queue_status()
 
     def _update_queue_status(self) -> None:
@@ -384,11 +519,14 @@ class MainWindow(QMainWindow):
             CONNECTION: ("Test connection…", lambda: self.open_settings(test_connection=True)),
         }.get(problem.kind, ("Settings…", self.open_settings))
         message = problem.message[0].upper() + problem.message[1:] + ". The queue is paused."
-        self.message_bar.show_message(message, actions=[fix, ("Try again", self._try_again)])
+        self.message_bar.show_message(
+            message, ERROR, [fix, ("Try again", self._start_queue)], key="problem"
+        )
 
-    def _try_again(self) -> None:
-        self.message_bar.hide()
-        self.scheduler.set_held(False)
+    def _start_queue(self) -> None:
+        for key in ("problem", "restored"):
+            self.message_bar.dismiss(key)
+        self.scheduler.start_queue()
 
     # -- settings -------------------------------------------------------------------------
 
@@ -405,16 +543,34 @@ class MainWindow(QMainWindow):
         return dialog
 
     def apply_settings(self, settings: UserSettings) -> None:
-        self.settings = settings
+        """Use ``settings`` from now on, and say what that does to the jobs of the queue."""
+        old, self.settings = self.settings, settings
         self.settings_store.save(settings)
-        self.statusBar().showMessage(
-            "Settings saved; they apply to jobs that start from now on.", 8000
-        )
+        self.model.set_current_settings(settings.processing)
+        self.statusBar().showMessage(describe_change(old, settings, self.model), 30000)
+        self._update_actions()
 
     # -- help -----------------------------------------------------------------------------
 
+    def shortcut_sections(self) -> dict[str, list[tuple[str, str]]]:
+        jobs = self.jobs.actions
+        return {
+            "Playback": [
+                *playback_rows(),
+                ("Click, drag", "Jump to a time; drag to scrub (playback goes on from there)"),
+                ("Hover", "Thumbnail of the time under the pointer"),
+            ],
+            "Queue": [
+                *action_rows([jobs["pause"], jobs["remove"]]),
+                ("Menu key", "Everything that can be done with the selected job"),
+                ("Drop", "Drop videos, folders or earlier jobs anywhere on the window"),
+                ("Drag a row", "Change the order of the queue"),
+            ],
+            "Window": [*action_rows(self.commands.window_keys()), ("?", "This sheet")],
+        }
+
     def show_shortcuts(self) -> ShortcutSheet:
-        sheet = ShortcutSheet(self)
+        sheet = ShortcutSheet(self.shortcut_sections(), self)
         sheet.finished.connect(sheet.deleteLater)
         sheet.open()
         return sheet
@@ -430,6 +586,22 @@ class MainWindow(QMainWindow):
         )
         QMessageBox.about(self, "About FrameFan", text)
 
+    # -- events ---------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.StatusTip and not event.tip():
+            return True  # passing over a menu item must not wipe the status bar's message
+        return super().event(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        favor_preview(self.splitter)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # e.g. the system went light to dark
+            self.icons.retint(self.palette().color(self.foregroundRole()))
+        super().changeEvent(event)
+
     # -- persistence ----------------------------------------------------------------------
 
     def _restore(self) -> None:
@@ -439,6 +611,7 @@ class MainWindow(QMainWindow):
         splitter = self.ui_state.bytes_value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        last_selected = self.ui_state.text_value(SELECTED_KEY)
         entries = self.keeper.restore()
         waiting = sum(1 for e in entries if e.status == QUEUED)
         if waiting:
@@ -448,11 +621,23 @@ class MainWindow(QMainWindow):
                 f"{waiting} unfinished {jobs} from last time {verb} waiting; "
                 "finished snippets are kept.",
                 INFO,
-                [("Start queue", self._try_again)],
+                [("Start queue", self._start_queue)],
+                key="restored",
             )
         self._update_actions()
         if entries:
-            self.spawn(self.keeper.refresh(entries))
+            self.spawn(self._refresh(entries))
+        if last_selected and self.model.entry(last_selected) is not None:
+            self.select(last_selected)
+
+    async def _refresh(self, entries: list[QueueEntry]) -> None:
+        await self.keeper.refresh(entries)
+        for entry in entries:
+            self.posters.update(entry)
+        self.model.set_current_settings(self.settings.processing)
+        shown = self.model.entry(self._shown_id) if self._shown_id else None
+        if shown is not None and self.preview.model() is None:
+            self.show_entry(shown)  # its state is known now
 
     # -- closing --------------------------------------------------------------------------
 
@@ -484,6 +669,7 @@ class MainWindow(QMainWindow):
         self.cache.shutdown()
         self.preview.shutdown()
         self.notifier.close()
+        QApplication.instance().removeEventFilter(self._keys)
         self._closed = True
         self.close()
         self.closed.emit()

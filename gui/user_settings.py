@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
 
 from core.errors import SettingsError
-from core.settings import Settings
+from core.settings import FIELDS, Settings
 
 from .appdirs import default_output_folder
 from .backends import BACKENDS, DEFAULT_BACKEND, FieldValue
@@ -49,9 +50,33 @@ def default_backend_values() -> dict[str, dict[str, FieldValue]]:
     return {key: item.defaults() for key, item in BACKENDS.items()}
 
 
+# Of a screen's width, what a maximized window leaves for the still (the queue, the GIF
+# column and the margins take the rest).
+_BESIDE_THE_STILL = 740
+
+
+def still_width_for_screen(width: float, pixel_ratio: float) -> int:
+    """The still size preset for a screen ``width`` pixels wide (logical) at
+    ``pixel_ratio`` device pixels each: the smallest that fills (nearly) the room a
+    maximized window gives the still, the largest preset on large or HiDPI screens. Never
+    the video's own size: a 4K source would make every still several megabytes."""
+    room = max(0.0, width - _BESIDE_THE_STILL) * pixel_ratio
+    sizes = sorted(int(v) for v in FIELDS["frame_width"].presets if v)
+    return next((size for size in sizes if size >= 0.9 * room), sizes[-1])
+
+
+def default_processing() -> Settings:
+    """The processing defaults, with the still size picked for this screen."""
+    screen = QGuiApplication.primaryScreen() if QGuiApplication.instance() else None
+    if screen is None:
+        return Settings()
+    width = still_width_for_screen(screen.availableGeometry().width(), screen.devicePixelRatio())
+    return Settings(frame_width=width)
+
+
 @dataclass(frozen=True)
 class UserSettings:
-    processing: Settings = field(default_factory=Settings)
+    processing: Settings = field(default_factory=default_processing)
     backend: str = DEFAULT_BACKEND
     output_folder: Path = field(default_factory=default_output_folder)
     ffmpeg: str = ""
@@ -106,7 +131,7 @@ class SettingsStore:
         self._qs = QSettings(str(path), QSettings.Format.IniFormat)
 
     def load(self) -> UserSettings:
-        defaults = UserSettings()
+        defaults = UserSettings()  # the still size from this screen, when none is saved
         processing = self._load_processing()
         values: dict[str, Any] = {}
         for name in APP_FIELD_NAMES:
@@ -135,7 +160,7 @@ class SettingsStore:
         self._qs.sync()
 
     def _load_processing(self) -> Settings:
-        valid: dict[str, Any] = {}
+        valid: dict[str, Any] = {"frame_width": default_processing().frame_width}
         self._qs.beginGroup(_PROCESSING)
         try:
             for key in self._qs.childKeys():

@@ -71,7 +71,8 @@ def test_dropping_files_and_a_folder_queues_the_videos(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: window.last_intake is not None and len(window.model) == 3)
     assert [e.name for e in window.model] == [step_video.name, "a.mp4", "b.mov"]
     assert len(window.last_intake.scan.skipped) == 2
-    assert "skipped 2 files" in window.statusBar().currentMessage()
+    # What was left out is said in the message bar, where it stays until read.
+    assert "skipped 2 files" in window.message_bar.text.text()
     assert all(e.status == QUEUED for e in window.model)
 
     # The same file again, dropped on the queue list itself: detected, not queued twice.
@@ -80,7 +81,8 @@ def test_dropping_files_and_a_folder_queues_the_videos(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: window.last_intake is not None)
     assert len(window.model) == 3
     assert window.last_intake.duplicates == [step_video]
-    assert "Already in the queue: step-8s.mp4" in window.statusBar().currentMessage()
+    assert window.message_bar.text.text() == "Already in the queue: step-8s.mp4"
+    assert window.message_bar.waiting() == 0  # it replaced the first drop's note
 
 
 def test_rows_are_reordered_by_drag(qtbot, make_window, tmp_path, step_video):

@@ -180,6 +180,7 @@ class MainWindow(QMainWindow):
         self.model.structureChanged.connect(self._update_queue_status)
         self.model.dataChanged.connect(lambda *_: self._update_actions())
         self.delegate.actionTriggered.connect(self.run_row_action)
+        self.jobs.made.connect(self.select)
         self.queue_view.pathsDropped.connect(self.add_paths)
         self.queue_view.menuRequested.connect(lambda at: self.jobs.context_menu(self, at))
         self.queue_view.selectionModel().currentChanged.connect(self._on_current_changed)
@@ -473,9 +474,7 @@ class MainWindow(QMainWindow):
     def run_row_action(self, entry_id: str, action: str) -> None:
         if action == "remove" and entry_id == self._shown_id:
             self._shown_id = None
-        made = self.jobs.run(entry_id, action)
-        if made is not None:
-            self.select(made.id)
+        self.jobs.run(entry_id, action)
         self._update_actions()
 
     def _retry_failed(self) -> None:

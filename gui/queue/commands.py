@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, QUrl
+from PySide6.QtCore import QObject, QPoint, QUrl, Signal
 from PySide6.QtGui import QAction, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
@@ -31,6 +31,8 @@ _SAME_ITEM = {"resume": "pause", "continue": "retry"}
 
 
 class RowCommands(QObject):
+    made = Signal(str)  # the id of a new entry a command made (a re-render in a new folder)
+
     def __init__(
         self,
         window: QWidget,
@@ -99,6 +101,7 @@ class RowCommands(QObject):
         made = QueueEntry(entry.input, entry.name, self._backend(), job_dir)
         self._model.add([made])
         self._scheduler.pump()
+        self.made.emit(made.id)
         return made
 
     def _on_menu(self, name: str) -> None:

@@ -33,11 +33,16 @@ def differences(job: Settings, current: Settings) -> list[str]:
     for field in fields(Settings):
         was, now = getattr(job, field.name), getattr(current, field.name)
         if was != now:
-            label = FIELDS[field.name].label.lower()
+            label = _lower(FIELDS[field.name].label)
             changed.append(
                 f"{label} {value_text(field.name, was)} (now {value_text(field.name, now)})"
             )
     return changed
+
+
+def _lower(label: str) -> str:
+    """``Snippet length`` → ``snippet length``; ``GIF width`` stays."""
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]
 
 
 def _count(n: int, noun: str) -> str:

@@ -14,7 +14,7 @@ from gui.queue.actions import row_buttons
 from gui.queue.entry import SNIPPETS, UPLOAD, QueueEntry
 from gui.queue.model import QueueModel
 from gui.queue.scheduler import JobScheduler
-from gui.queue.texts import progress_text, status_text
+from gui.queue.texts import accessible_description, progress_text, status_text
 from gui.user_settings import UserSettings
 
 from .conftest import FAST
@@ -105,6 +105,20 @@ def test_a_cloud_job_can_be_stopped_not_paused(qapp):
     local_scheduler = _scheduler(local)
     local_scheduler._controls[local.id] = JobControl()
     assert row_buttons(local, local_scheduler.can_pause(local)) == ["pause", "cancel"]
+
+
+def test_pausing_the_queue_says_on_the_row_why_a_cloud_job_keeps_running(qapp):
+    entry = QueueEntry("/v/a.mp4", "a.mp4", "lambda", status=RUNNING)
+    scheduler = _scheduler(entry)
+    scheduler._controls[entry.id] = JobControl()
+    scheduler._tasks[entry.id] = None  # type: ignore[assignment]  # as if at work
+    scheduler.pause_queue()
+    assert scheduler.held and entry.status == RUNNING
+    assert entry.notice == "Keeps running: AWS Lambda jobs cannot pause"
+    assert "Keeps running: AWS Lambda jobs cannot pause" in accessible_description(entry, False)
+    scheduler._tasks.clear()
+    scheduler.start_queue()
+    assert not scheduler.held and entry.notice is None
 
 
 def test_no_aws_credentials_is_a_problem_saying_what_to_do(monkeypatch, tmp_path, ffmpeg):

@@ -17,7 +17,9 @@ from PySide6.QtWidgets import QApplication
 from core.layout import gif_relpath
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.preflight import DISK_SPACE, FFMPEG, OUTPUT_FOLDER
+from gui.queue.actions import row_buttons
 from gui.queue.entry import QUEUED
+from gui.queue.texts import percent_text
 
 from .conftest import add_and_wait, click_row_button, wait_finished
 
@@ -160,6 +162,39 @@ def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, use
     manifest = Manifest.load(entry.job_dir)
     assert manifest.status == CANCELLED
     assert manifest.counts()[DONE] < len(manifest.snippets)
+    # The row shows what was kept (work under way when it stopped is lost), never 100 %.
+    kept = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
+    qtbot.waitUntil(lambda: entry.fraction == kept / manifest.source.duration)
+    assert percent_text(entry) != "100%"
+    assert row_buttons(entry, window.scheduler.can_pause(entry))[0] == "continue"
+
+
+def test_pause_queue_pauses_the_running_job_and_start_resumes_it(
+    qtbot, make_window, long_video, user_settings
+):
+    window = make_window()
+    window.apply_settings(user_settings.with_backend_values("local", workers=1))
+    add_and_wait(qtbot, window, [long_video])
+    entry = window.model.entry_at(0)
+    qtbot.waitUntil(lambda: bool(_ffmpeg_children()) and entry.total > 0, timeout=30_000)
+
+    window.commands.toggle_queue.trigger()  # Pause queue, as HandBrake's: the work stops
+    assert window.scheduler.held and entry.status == "paused"
+    assert window.commands.toggle_queue.text() == "Start queue"
+    qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
+    window.commands.toggle_queue.trigger()
+    assert not window.scheduler.held and entry.status == "running"
+
+    # The job's own pause: Ctrl+P (Space plays the preview).
+    window.select(entry.id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window.queue_view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert entry.status == "paused"
+    QTest.keyClick(window.queue_view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert entry.status == "running"
+    wait_finished(qtbot, window)
+    assert entry.status == DONE
 
 
 def test_retry_after_a_failure_renders_only_what_failed(

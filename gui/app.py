@@ -109,8 +109,8 @@ def main(
     outcome = instance.claim(paths, jobs) if instance is not None else Outcome.ALONE
     if outcome is Outcome.HANDED_OVER:
         given = len(paths) + len(jobs)
-        what = f"{given} path{'s' if given != 1 else ''} to it" if given else "it to the front"
-        print(f"{prog}: FrameFan is already open; handed {what}")
+        done = f"handed {given} path{'s' if given != 1 else ''} to" if given else "brought up"
+        print(f"{prog}: {done} the FrameFan window already open")
         return 0
     if outcome is Outcome.NOT_ANSWERING:
         print(

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QCloseEvent,
     QDesktopServices,
@@ -24,21 +24,19 @@ from PySide6.QtGui import (
     QDropEvent,
     QResizeEvent,
 )
-from PySide6.QtWidgets import QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from core import __version__
 from core.errors import FrameFanError
-from core.input_safety import VIDEO_EXTENSIONS
-from core.layout import MANIFEST_NAME
 from core.manifest import DONE, Manifest
 from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 
 from .appdirs import AppDirs
 from .backends import CONNECTION
-from .background import NetworkPool
+from .background import NetworkPool, TaskSet
 from .icons import TintedIcons, app_icon
-from .intake import Earlier, Intake, Queued, new_entry, take_in
-from .job_reader import OpenedJob, read_job
+from .intake import Intake
+from .intake_flow import IntakeFlow
 from .message_bar import ERROR, INFO, MessageBar
 from .notify import QueueNotifier
 from .preview.image_cache import ImageCache
@@ -46,9 +44,7 @@ from .preview.panel import SELECT_A_JOB, PreviewPanel
 from .preview.shortcuts import (
     FocusedControlKeys,
     ShortcutSheet,
-    action_rows,
     build_playback_actions,
-    playback_rows,
 )
 from .preview.timeline_model import TimelineModel
 from .queue.actions import row_actions
@@ -59,20 +55,17 @@ from .queue.keeper import QueueKeeper
 from .queue.model import ENTRY_ROLE, QueueModel
 from .queue.poster import PosterKeeper
 from .queue.scheduler import JobScheduler
-from .queue.settings_drift import describe_change, differences
+from .queue.settings_drift import describe_change
 from .queue.texts import queue_summary, timeline_hint
 from .queue.view import QueueView, dropped_paths
 from .settings_dialog import SettingsDialog
 from .ui_state import UiState
 from .user_settings import SettingsStore, UserSettings
-from .window_actions import build_actions
+from .window_actions import build_actions, shortcut_sections
 from .window_layout import build_layout, favor_preview
 
 log = logging.getLogger(__name__)
 
-VIDEO_FILTER = "Videos ({});;All files (*)".format(
-    " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS))
-)
 TRANSPORT = (
     ("previous_still", "step-back"),
     ("play_pause", "play"),
@@ -94,11 +87,12 @@ class MainWindow(QMainWindow):
         # Blocking calls that may wait on the network (preflight checks, connection tests),
         # kept apart so that they never hold up reading manifests or saving the queue.
         self._net = NetworkPool(2, "framefan-net")
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet(self.report_unexpected)
         self._shown_id: str | None = None
         self._closing = self._closed = False
         self.last_intake: Intake | None = None
         self.icons = TintedIcons(self.palette().color(self.foregroundRole()))
+        self.intake = IntakeFlow(self)
 
         self.cache = ImageCache(parent=self)
         self.model = QueueModel(self)
@@ -144,7 +138,7 @@ class MainWindow(QMainWindow):
         self.commands = build_actions(
             self, self._handlers(), self.icons, self.jobs.actions, self.playback
         )
-        self.commands.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.commands.recent_menu.aboutToShow.connect(self.intake.fill_recent_menu)
         self._keys = FocusedControlKeys(self)
         QApplication.instance().installEventFilter(self._keys)
         self._connect()
@@ -156,9 +150,9 @@ class MainWindow(QMainWindow):
 
     def _handlers(self) -> dict[str, Any]:
         return {
-            "add_videos": self.choose_videos,
-            "add_folder": self.choose_folder,
-            "open_job": self.choose_job,
+            "add_videos": self.intake.choose_videos,
+            "add_folder": self.intake.choose_folder,
+            "open_job": self.intake.choose_job,
             "quit": self.close,
             "toggle_queue": self.toggle_queue,
             "retry_failed": self._retry_failed,
@@ -190,12 +184,8 @@ class MainWindow(QMainWindow):
         """Toolbar, queue, the preview's buttons, then the timeline (a message's buttons
         come after, as they appear)."""
         toolbar = self.commands.toolbar
-        chain: list[QWidget] = [
-            toolbar.widgetForAction(a)
-            for a in toolbar.actions()
-            if toolbar.widgetForAction(a) is not None and not a.isSeparator()
-        ]
-        chain = [w for w in chain if w.focusPolicy() != w.focusPolicy().NoFocus]
+        buttons = [toolbar.widgetForAction(a) for a in toolbar.actions() if not a.isSeparator()]
+        chain = [b for b in buttons if b is not None and b.focusPolicy() & Qt.FocusPolicy.TabFocus]
         chain += [self.message_bar.close_button, self.queue_view, *self.transport]
         chain.append(self.preview.timeline)
         for first, second in itertools.pairwise(chain):
@@ -205,17 +195,7 @@ class MainWindow(QMainWindow):
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coro`` on the event loop; failures are logged and shown, never raised."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("unexpected error", exc_info=exc)
-            self.report_unexpected(exc)
+        return self._tasks.spawn(coro)
 
     def report_unexpected(self, exc: BaseException | None) -> None:
         name = exc.__class__.__name__ if exc else "error"
@@ -227,9 +207,9 @@ class MainWindow(QMainWindow):
         )
 
     def busy(self) -> bool:
-        return bool(self._tasks) or not self.preview.idle()
+        return self._tasks.busy() or not self.preview.idle()
 
-    async def _in_io(self, func, *args):
+    async def in_io(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, func, *args)
 
     def run_blocking(self, func, *args) -> asyncio.Task[Any]:
@@ -240,92 +220,14 @@ class MainWindow(QMainWindow):
 
         return self.spawn(call())
 
-    # -- adding jobs ----------------------------------------------------------------------
+    # -- adding jobs and opening earlier ones ---------------------------------------------
 
     def add_paths(self, paths: Iterable[Path]) -> asyncio.Task[Intake]:
         """Add videos and folders of videos; earlier jobs (manifests) are opened."""
-        return self.spawn(self._add_paths(list(paths)))
+        return self.intake.add_paths(paths)
 
-    async def _add_paths(self, paths: list[Path]) -> Intake:
-        queued = [q for e in self.model if (q := Queued.of(e)) is not None]
-        current = self.settings
-        intake: Intake = await self._in_io(
-            take_in, paths, queued, current.output_folder, current.processing
-        )
-        entries = [new_entry(path, current.backend) for path in intake.new]
-        self.model.add(entries)
-        for earlier in intake.earlier:
-            if earlier.entry is not None:
-                self.model.add([earlier.entry])
-                earlier.entry_id = earlier.entry.id
-                self.posters.update(earlier.entry)
-        for entry_id in intake.again:
-            self.scheduler.retry(entry_id)
-        opened = [await self._open_job(manifest) for manifest in intake.jobs]
-        self.last_intake = intake
-        summary = intake.summary()
-        if intake.left_out:  # something was not added: say so until it is read
-            self.message_bar.show_message(summary, INFO, key="intake")
-        elif summary:
-            self.statusBar().showMessage(summary, 12000)
-        if intake.earlier:
-            self._offer_rerender(intake.earlier)
-        first = next((e for e in [*entries, *opened] if e is not None), None)
-        if first is not None and not self.queue_view.currentIndex().isValid():
-            self.select(first.id)
-        self.scheduler.pump()
-        return intake
-
-    def _offer_rerender(self, earlier: list[Earlier]) -> None:
-        ids = [e.entry_id for e in earlier if e.entry_id is not None]
-        if len(earlier) == 1 and earlier[0].settings is not None:
-            changed = "; ".join(differences(earlier[0].settings, self.settings.processing))
-            text = (
-                f"{earlier[0].path.name} was made with earlier settings ({changed}). "
-                "Re-render it with the current settings?"
-            )
-        else:
-            names = ", ".join(e.path.name for e in earlier[:3]) + ("…" if len(earlier) > 3 else "")
-            text = (
-                f"{len(earlier)} videos were made with earlier settings ({names}). "
-                "Re-render them with the current settings?"
-            )
-        self.message_bar.show_message(
-            text,
-            INFO,
-            [
-                ("Re-render in a new folder", lambda: self._rerender(ids, "rerender_new")),
-                ("Re-render in place", lambda: self._rerender(ids, "rerender")),
-                ("Keep earlier results", lambda: self.message_bar.dismiss("earlier")),
-            ],
-            key="earlier",
-            priority=2,
-        )
-
-    def _rerender(self, ids: list[str], how: str) -> None:
-        self.message_bar.dismiss("earlier")
-        for entry_id in ids:
-            self.run_row_action(entry_id, how)
-
-    def choose_videos(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Add videos", str(Path.home()), VIDEO_FILTER)
-        if names:
-            self.add_paths(Path(n) for n in names)
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of videos", str(Path.home()))
-        if folder:
-            self.add_paths([Path(folder)])
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = dropped_paths(event.mimeData())
-        if paths:
-            event.acceptProposedAction()
-            self.add_paths(paths)
+    def open_job(self, manifest_path: Path) -> asyncio.Task[QueueEntry | None]:
+        return self.intake.open_job(manifest_path)
 
     def receive(self, paths: list[Path], jobs: list[Path]) -> None:
         """What a launch of the app was given: videos and folders to add, earlier jobs to
@@ -340,47 +242,15 @@ class MainWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    # -- opening earlier jobs -------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
 
-    def choose_job(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open job", str(self.settings.output_folder), "FrameFan job (manifest.json)"
-        )
-        if name:
-            self.open_job(Path(name))
-
-    def open_job(self, manifest_path: Path) -> asyncio.Task[QueueEntry | None]:
-        return self.spawn(self._open_job(manifest_path))
-
-    async def _open_job(self, path: Path) -> QueueEntry | None:
-        try:
-            job: OpenedJob = await self._in_io(read_job, path)
-        except FrameFanError as exc:
-            self.message_bar.show_message(f"Cannot open the job: {exc}", key="open")
-            return None
-        job_dir = job.job_dir
-        entry = next((e for e in self.model if e.job_dir == job_dir), None)
-        if entry is None:
-            entry = job.entry()
-            self.model.add([entry])
-            self.posters.update(entry)
-            if job.moved and entry.status != DONE:
-                self.statusBar().showMessage(
-                    f"{job.moved} is no longer there: this job can be viewed, not run again.",
-                    12000,
-                )
-        self.ui_state.add_recent_job(job_dir / MANIFEST_NAME)
-        self.select(entry.id)
-        return entry
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.commands.recent_menu
-        menu.clear()
-        recent = self.ui_state.recent_jobs()
-        for path in recent:
-            menu.addAction(path.parent.name, lambda p=path: self.open_job(p))
-        if not recent:
-            menu.addAction("No recent jobs").setEnabled(False)
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = dropped_paths(event.mimeData())
+        if paths:
+            event.acceptProposedAction()
+            self.add_paths(paths)
 
     # -- the selected job and the preview -------------------------------------------------
 
@@ -412,7 +282,7 @@ class MainWindow(QMainWindow):
         manifest = None
         if path is not None:
             with contextlib.suppress(FrameFanError):
-                manifest = await self._in_io(Manifest.load, path)
+                manifest = await self.in_io(Manifest.load, path)
         if self._shown_id != entry.id:
             return  # another job was selected meanwhile
         model = TimelineModel.from_manifest(manifest, path.parent) if manifest and path else None
@@ -551,25 +421,8 @@ class MainWindow(QMainWindow):
 
     # -- help -----------------------------------------------------------------------------
 
-    def shortcut_sections(self) -> dict[str, list[tuple[str, str]]]:
-        jobs = self.jobs.actions
-        return {
-            "Playback": [
-                *playback_rows(),
-                ("Click, drag", "Jump to a time; drag to scrub (playback goes on from there)"),
-                ("Hover", "Thumbnail of the time under the pointer"),
-            ],
-            "Queue": [
-                *action_rows([jobs["pause"], jobs["remove"]]),
-                ("Menu key", "Everything that can be done with the selected job"),
-                ("Drop", "Drop videos, folders or earlier jobs anywhere on the window"),
-                ("Drag a row", "Change the order of the queue"),
-            ],
-            "Window": [*action_rows(self.commands.window_keys()), ("?", "This sheet")],
-        }
-
     def show_shortcuts(self) -> ShortcutSheet:
-        sheet = ShortcutSheet(self.shortcut_sections(), self)
+        sheet = ShortcutSheet(shortcut_sections(self.commands, self.jobs.actions), self)
         sheet.finished.connect(sheet.deleteLater)
         sheet.open()
         return sheet
@@ -633,7 +486,6 @@ class MainWindow(QMainWindow):
         await self.keeper.refresh(entries)
         for entry in entries:
             self.posters.update(entry)
-        self.model.set_current_settings(self.settings.processing)
         shown = self.model.entry(self._shown_id) if self._shown_id else None
         if shown is not None and self.preview.model() is None:
             self.show_entry(shown)  # its state is known now
@@ -657,11 +509,7 @@ class MainWindow(QMainWindow):
 
     async def _shut_down(self) -> None:
         await self.scheduler.shutdown()
-        current = asyncio.current_task()
-        others = [t for t in self._tasks if t is not current]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        await self._tasks.cancel_others()
         await asyncio.wrap_future(self.keeper.save())
         self._io.shutdown(wait=True)
         await self._net.aclose()  # a check waiting on the network ends within its timeouts

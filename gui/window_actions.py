@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QToolBar, QWidget
 
 from .icons import TintedIcons
+from .preview.shortcuts import action_rows, key_label, playback_rows
 
 
 @dataclass
@@ -165,3 +166,24 @@ def build_actions(
 def _fill(menu: QMenu, items: list[QAction | None]) -> None:
     for item in items:
         menu.addAction(item) if item else menu.addSeparator()
+
+
+def shortcut_sections(
+    actions: WindowActions, job_actions: dict[str, QAction]
+) -> dict[str, list[tuple[str, str]]]:
+    """The shortcut sheet's rows: the preview's keys, then the queue's and the window's
+    (each from its action, so the sheet cannot disagree with the menus)."""
+    return {
+        "Playback": [
+            *playback_rows(),
+            ("Click, drag", "Jump to a time; drag to scrub (playback goes on from there)"),
+            ("Hover", "Thumbnail of the time under the pointer"),
+        ],
+        "Queue": [
+            *action_rows([job_actions["pause"], job_actions["remove"]]),
+            ("Menu key", "Everything that can be done with the selected job"),
+            ("Drop", "Drop videos, folders or earlier jobs anywhere on the window"),
+            ("Drag a row", "Change the order of the queue"),
+        ],
+        "Window": [*action_rows(actions.window_keys()), (key_label("?"), "This sheet")],
+    }

@@ -102,7 +102,7 @@ def test_a_second_launch_hands_its_files_to_the_open_window(tmp_path, step_job):
         # A relative path means the folder the second launch started in.
         second = _launch(home, "notes.mp4", str(step_job))
         assert second.returncode == 0, second.stderr
-        assert second.stdout == "framefan-gui: FrameFan is already open; handed 2 paths to it\n"
+        assert second.stdout == "framefan-gui: handed 2 paths to the FrameFan window already open\n"
         _wait(lambda: len(_queue(home)) == 2)
         entries = _queue(home)
         assert {e["input"] for e in entries} >= {str(notes)}
@@ -128,7 +128,7 @@ def test_a_socket_left_by_a_killed_window_does_not_stop_the_next(tmp_path):
         _listening(home, 2)  # it found the socket dead and took over
         later = _launch(home)
         assert later.returncode == 0, later.stderr
-        assert "already open" in later.stdout
+        assert later.stdout == "framefan-gui: brought up the FrameFan window already open\n"
         assert again.poll() is None
         assert _close(again) == 0
         assert not list((home / "run").glob("framefan-*.sock"))  # closing removes it

@@ -46,9 +46,9 @@ def test_the_poster_skips_black_stills_and_keeps_the_shape(
     wait_finished(qtbot, window)
     faded, upright = list(window.model)
     assert choose_poster(faded.job_dir) == faded.job_dir / frame_relpath(3)  # first not black
-    qtbot.waitUntil(lambda: faded.poster is not None and upright.poster is not None)
-    assert faded.poster == faded.job_dir / frame_relpath(3)
-    assert upright.poster == upright.job_dir / frame_relpath(1)  # nearest a tenth (0:00.6)
+    # While snippets finish, the poster is the best still so far; at the end, these.
+    qtbot.waitUntil(lambda: faded.poster == faded.job_dir / frame_relpath(3))
+    qtbot.waitUntil(lambda: upright.poster == upright.job_dir / frame_relpath(1))  # at 0:00.6
     image = window.cache.load_now(thumbnail_key(upright))
     assert image is not None and image.height() > image.width()  # portrait, not squashed
 

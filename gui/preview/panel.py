@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -31,6 +31,10 @@ from .timeline_model import TimelineModel
 # at most PREFETCH_STEP stills at a time.
 PREFETCH = 3
 PREFETCH_STEP = 2
+# A GIF not shown yet is opened once the playhead rests this long, when it got there by a
+# jump or a fast drag (opening one for every snippet crossed would only slow the drag down);
+# within a GIF, and in playback or stepping, its picture follows at once.
+GIF_SETTLE_MS = 120
 # The GIF column takes this share of the room beside the still, within these bounds: the
 # still stays the larger picture in a small window, and the GIF keeps its size in a large one.
 SIDE_SHARE = 0.3
@@ -69,6 +73,11 @@ class PreviewPanel(QWidget):
         self.details.setAccessibleName("Job details")
         self.timeline = Timeline(cache)
         self.hover = HoverPreview(self)
+        self._gif_timer = QTimer(self)
+        self._gif_timer.setObjectName("gifSettle")
+        self._gif_timer.setSingleShot(True)
+        self._gif_timer.setInterval(GIF_SETTLE_MS)
+        self._gif_timer.timeout.connect(self._show_gif_now)
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
@@ -135,11 +144,12 @@ class PreviewPanel(QWidget):
         return self._model.job_dir if self._model else None
 
     def idle(self) -> bool:
-        return self.gif_view.idle()
+        return self.gif_view.idle() and not self._gif_timer.isActive()
 
     def show_message(self, message: str, title: str = "", hint: str = NO_JOB) -> None:
         """No job to show: ``message`` says why, ``hint`` (on the timeline) what to do."""
         self._model = None
+        self._gif_timer.stop()
         self.side.hide()  # nothing to tell about no job
         self._show_transport(False)
         self.timeline.set_model(None, hint)
@@ -190,6 +200,7 @@ class PreviewPanel(QWidget):
         return self.timeline.position()
 
     def shutdown(self) -> None:
+        self._gif_timer.stop()
         self.timeline.stop()
         self.gif_view.stop()
 
@@ -218,11 +229,20 @@ class PreviewPanel(QWidget):
                 self._prefetch(model, n, step)
         else:
             self.frame_view.set_image(None, _not_rendered(model, snippet))
-        self._show_gif(model, t, snippet)
+        jumped = abs(step) > model.settings.snippet_seconds / 2
+        if jumped and model.gif_path(snippet) != self.gif_view.path():
+            self._gif_timer.start()  # a jump or a fast drag: wait until the playhead rests
+        else:
+            self._show_gif_now()
         self._update_clock()
         self._update_details()
 
-    def _show_gif(self, model: TimelineModel, t: float, snippet: int) -> None:
+    def _show_gif_now(self) -> None:
+        model = self._model
+        if model is None:
+            return
+        t = self.timeline.position()
+        snippet = model.snippet_at(t)
         start, end = model.starts[snippet], model.snippet_end(snippet)
         caption = f"Snippet {snippet + 1} of {model.snippet_count} · {_span(start, end)}"
         self.gif_view.set_gif(

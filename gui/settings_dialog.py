@@ -78,8 +78,8 @@ class SettingsDialog(QDialog):
         files = QGroupBox("Files")
         files_form = _form(files)
         self._editors.update(
-            output_folder=_PathEdit(folder=True),
-            ffmpeg=_PathEdit(folder=False, placeholder="automatic"),
+            output_folder=_PathEdit(APP_FIELDS["output_folder"].label, folder=True),
+            ffmpeg=_PathEdit(APP_FIELDS["ffmpeg"].label, folder=False, placeholder="automatic"),
         )
         for name in ("output_folder", "ffmpeg"):
             spec = APP_FIELDS[name]
@@ -99,6 +99,18 @@ class SettingsDialog(QDialog):
         restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
         restore.clicked.connect(lambda: self.set_values(UserSettings()))
         self._ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for kind, text in (
+            (
+                QDialogButtonBox.StandardButton.Ok,
+                "Save the settings; they apply to jobs that start",
+            ),
+            (QDialogButtonBox.StandardButton.Cancel, "Close without saving"),
+            (
+                QDialogButtonBox.StandardButton.RestoreDefaults,
+                "Put every setting back to its default",
+            ),
+        ):
+            buttons.button(kind).setToolTip(text)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
@@ -275,18 +287,25 @@ class PresetEdit(QWidget):
 
 
 class _PathEdit(QWidget):
-    def __init__(self, *, folder: bool, placeholder: str = "") -> None:
+    def __init__(self, label: str, *, folder: bool, placeholder: str = "") -> None:
         super().__init__()
         self._folder = folder
         self.line = QLineEdit()
         self.line.setPlaceholderText(placeholder)
+        self.line.setAccessibleName(label)
         self.textChanged = self.line.textChanged
         browse = QPushButton("Choose…")
+        browse.setAccessibleName(f"Choose the {label.lower()}")
+        browse.setToolTip(f"Choose the {label.lower()} in a file dialog")
         browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.line, 1)
         layout.addWidget(browse)
+
+    def setToolTip(self, text: str) -> None:
+        super().setToolTip(text)
+        self.line.setToolTip(text)
 
     def _browse(self) -> None:
         start = self.line.text() or str(Path.home())

@@ -9,7 +9,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAction, QColor, QImage, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
 
 from core.layout import MANIFEST_NAME
 from gui.preview.player import Player
@@ -244,20 +244,30 @@ def _accessible(widget: QWidget) -> tuple[str, str]:
     return iface.text(QAccessible.Text.Name), iface.text(QAccessible.Text.Description)
 
 
+def _controls(root: QWidget) -> list[QWidget]:
+    """The controls Tab reaches under ``root`` (the parts of a spin box or an editable list
+    of choices are the control itself to a screen reader)."""
+    return [
+        w
+        for w in root.findChildren(QWidget)
+        if w.isVisible()
+        and w.isEnabled()
+        and w.focusPolicy() & Qt.FocusPolicy.TabFocus
+        and not isinstance(w.parent(), QAbstractSpinBox | QComboBox)
+    ]
+
+
+def _unnamed(root: QWidget) -> list[tuple[str, str, QWidget]]:
+    return [(*_accessible(w), w) for w in _controls(root) if not all(_accessible(w))]
+
+
 def test_tab_reaches_every_control_and_each_is_named_and_described(qtbot, make_window, step_job):
     window = make_window()
     _open(qtbot, window, step_job)
     window.message_bar.show_message("Something to act on", actions=[("Fix", lambda: None)])
-    controls = [
-        w
-        for w in window.findChildren(QWidget)
-        if w.isVisible() and w.isEnabled() and w.focusPolicy() & Qt.FocusPolicy.TabFocus
-    ]
+    controls = _controls(window)
     assert window.queue_view in controls and window.preview.timeline in controls
-    for control in controls:
-        name, description = _accessible(control)
-        assert name.strip(), control
-        assert description.strip(), (control, name)
+    assert _unnamed(window) == []
     first = window.commands.toolbar.widgetForAction(window.commands.add_videos)
     _focus(qtbot, first)
     reached = {first}
@@ -286,3 +296,16 @@ def test_rows_and_the_playhead_tell_screen_readers_where_they_are(
     assert description == "Playhead at 0:04 of 0:08; snippet 2 of 3 (rendered)"
     _, still = _accessible(window.preview.frame_view)
     assert still == "Still 5 of 8, at 0:04"
+
+
+def test_the_dialogs_controls_are_named_and_described(qtbot, make_window):
+    window = make_window()
+    dialog = window.open_settings()
+    for backend in ("local", "lambda"):  # each backend shows its own settings
+        dialog.editor("backend").setCurrentIndex(dialog.editor("backend").findData(backend))
+        assert len(_controls(dialog)) > 10
+        assert _unnamed(dialog) == [], backend
+    dialog.reject()
+    sheet = window.show_shortcuts()
+    assert _unnamed(sheet) == []
+    sheet.reject()

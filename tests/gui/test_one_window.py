@@ -4,12 +4,14 @@ does not answer is reported in one line."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -45,6 +47,18 @@ def _start(home: Path) -> subprocess.Popen[str]:
             text=True,
             stdin=subprocess.DEVNULL,
         )
+
+
+@contextlib.contextmanager
+def _window(home: Path) -> Iterator[subprocess.Popen[str]]:
+    """A window process of the profile in ``home``, killed at the end if still there."""
+    process = _start(home)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
 
 
 def _launch(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -96,8 +110,7 @@ def test_a_second_launch_hands_its_files_to_the_open_window(tmp_path, step_job):
     home = tmp_path
     notes = home / "notes.mp4"
     notes.write_text("not a video\n")
-    first = _start(home)
-    try:
+    with _window(home) as first:
         _listening(home, 1)
         # A relative path means the folder the second launch started in.
         second = _launch(home, "notes.mp4", str(step_job))
@@ -109,22 +122,17 @@ def test_a_second_launch_hands_its_files_to_the_open_window(tmp_path, step_job):
         assert str(step_job) in {e["job_dir"] for e in entries}  # the earlier job, opened
         assert first.poll() is None  # still the one window
         assert _close(first) == 0
-    finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
 
 
 def test_a_socket_left_by_a_killed_window_does_not_stop_the_next(tmp_path):
     home = tmp_path
-    killed = _start(home)
-    _listening(home, 1)
-    killed.send_signal(signal.SIGKILL)
-    killed.wait()
+    with _window(home) as killed:
+        _listening(home, 1)
+        killed.send_signal(signal.SIGKILL)
+        killed.wait()
     sockets = list((home / "run").glob("framefan-*.sock"))
     assert sockets, "the killed window left its socket"
-    again = _start(home)
-    try:
+    with _window(home) as again:
         _listening(home, 2)  # it found the socket dead and took over
         later = _launch(home)
         assert later.returncode == 0, later.stderr
@@ -132,27 +140,23 @@ def test_a_socket_left_by_a_killed_window_does_not_stop_the_next(tmp_path):
         assert again.poll() is None
         assert _close(again) == 0
         assert not list((home / "run").glob("framefan-*.sock"))  # closing removes it
-    finally:
-        if again.poll() is None:
-            again.kill()
-            again.wait()
 
 
 def test_a_window_that_does_not_answer_is_one_line(tmp_path):
     home = tmp_path
-    stuck = _start(home)
-    try:
+    with _window(home) as stuck:
         _listening(home, 1)
         stuck.send_signal(signal.SIGSTOP)
-        result = _launch(home, str(home))
+        try:
+            result = _launch(home, str(home))
+        finally:
+            stuck.send_signal(signal.SIGCONT)
         assert result.returncode == 1
         assert result.stderr == (
             "framefan-gui: a FrameFan window is open but not answering; close it (or end its "
             "process), then try again\n"
         )
-    finally:
-        stuck.send_signal(signal.SIGCONT)
-    assert _close(stuck) == 0
+        assert _close(stuck) == 0
 
 
 def test_messages_between_launches_are_checked(qapp):

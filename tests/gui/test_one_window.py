@@ -8,8 +8,10 @@ import contextlib
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from core.layout import MANIFEST_NAME
-from gui.platform.single_instance import decode, encode
+from gui.platform.single_instance import (
+    Address,
+    InstanceError,
+    SingleInstance,
+    decode,
+    encode,
+    private_runtime_dir,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="signals and Unix sockets")
@@ -166,3 +175,25 @@ def test_messages_between_launches_are_checked(qapp):
         with pytest.raises(ValueError):
             decode(bad)
     assert MANIFEST_NAME == "manifest.json"
+
+
+def test_sockets_go_only_in_a_folder_private_to_the_user(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(shared))  # others can enter it: not used
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tempfile.tempdir = None  # read TMPDIR again
+    try:
+        folder = private_runtime_dir()
+        assert folder == tmp_path / f"framefan-{os.getuid()}"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+        address = Address.for_profile(tmp_path / "config")
+        assert Path(address.name).parent == folder
+        assert address != Address.for_profile(tmp_path / "other-profile")
+        folder.chmod(0o755)  # as if made by someone else first, for everyone to enter
+        with pytest.raises(InstanceError, match="not a folder private to this user"):
+            private_runtime_dir()
+        assert SingleInstance.for_profile(tmp_path / "config") is None  # a window anyway
+    finally:
+        tempfile.tempdir = None

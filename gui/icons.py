@@ -68,6 +68,8 @@ class TintedIcons:
 
     def set(self, target, name: str) -> None:
         """Give ``target`` (a QAction or a button) the icon ``name`` in the current colour."""
+        if self.name_of(target) == name:
+            return  # drawn already (this is called on every change of the queue)
         self._names[id(target)] = (target, name)
         target.setIcon(make_icon(name, self._color))
 

@@ -306,6 +306,7 @@ class MainWindow(QMainWindow):
         if entry.job_dir is not None:
             self.cache.forget_under(entry.job_dir)  # a job may start over, files and all
             self.preview.forget_pictures(entry.job_dir)
+            self.posters.forget(entry)
         if self.selected() is None:
             self.select(entry_id)
         elif entry_id == self._shown_id:

@@ -15,6 +15,7 @@ import logging
 import math
 from collections.abc import Callable
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSize
@@ -75,25 +76,43 @@ def darkness(path: Path) -> bool | None:
     return sum(lumas) / len(lumas) < _DARK_MEAN and max(lumas) < _DARK_PEAK
 
 
-def choose_poster(job_dir: Path) -> Path | None:
-    """The poster of the job in ``job_dir`` (None while nothing is rendered)."""
+@dataclass(frozen=True)
+class Poster:
+    path: Path | None
+    final: bool  # the best there can be: later snippets will not change it
+
+
+def choose_poster(job_dir: Path) -> Poster:
+    """The poster of the job in ``job_dir`` (no path while nothing is rendered)."""
     try:
         manifest = Manifest.load(job_dir)
     except FrameFanError:
-        return None
+        return Poster(None, False)
+    ordered = candidates(manifest, job_dir)
+    done = all(s.status == DONE for s in manifest.snippets)
     fallback = None
-    for path in candidates(manifest, job_dir):
+    for path in ordered:
         dark = darkness(path)
         if dark is False:
-            return path
+            return Poster(path, done or (path == ordered[0] and _at_a_tenth(manifest, path)))
         if dark and fallback is None:
             fallback = path  # everything is black: black it is
-    return fallback
+    return Poster(fallback, done)
+
+
+def _at_a_tenth(manifest: Manifest, path: Path) -> bool:
+    """``path`` is the still at about a tenth of the video itself (not just the nearest one
+    rendered so far)."""
+    if not manifest.settings.frames or not manifest.source.duration:
+        return False
+    interval = manifest.settings.frame_interval
+    n = round(manifest.source.duration * POSTER_AT / interval)
+    return path.name == Path(frame_relpath(n)).name
 
 
 class PosterKeeper:
     """Finds posters in the background, one search per entry at a time (a request made
-    during a search runs it again once it ends)."""
+    during a search runs it again once it ends), and no more once the best is found."""
 
     def __init__(
         self, io: Executor, changed: Callable[[QueueEntry], None], spawn: Callable
@@ -103,9 +122,14 @@ class PosterKeeper:
         self._spawn = spawn
         self._running: set[str] = set()
         self._again: set[str] = set()
+        self._final: set[str] = set()
+
+    def forget(self, entry: QueueEntry) -> None:
+        """The job starts (perhaps over, with other stills): look again as it goes."""
+        self._final.discard(entry.id)
 
     def update(self, entry: QueueEntry) -> None:
-        if entry.job_dir is None:
+        if entry.job_dir is None or entry.id in self._final:
             return
         if entry.id in self._running:
             self._again.add(entry.id)
@@ -120,12 +144,14 @@ class PosterKeeper:
                 job_dir = entry.job_dir
                 if job_dir is None:
                     return
-                poster = None
+                poster = Poster(None, False)
                 with contextlib.suppress(RuntimeError):  # the executor shut down: closing
                     loop = asyncio.get_running_loop()
                     poster = await loop.run_in_executor(self._io, choose_poster, job_dir)
-                if poster != entry.poster:
-                    entry.poster = poster
+                if poster.final:
+                    self._final.add(entry.id)
+                if poster.path != entry.poster:
+                    entry.poster = poster.path
                     self._changed(entry)
                 if entry.id not in self._again:
                     return

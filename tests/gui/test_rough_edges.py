@@ -45,7 +45,8 @@ def test_the_poster_skips_black_stills_and_keeps_the_shape(
     add_and_wait(qtbot, window, [fade, portrait])
     wait_finished(qtbot, window)
     faded, upright = list(window.model)
-    assert choose_poster(faded.job_dir) == faded.job_dir / frame_relpath(3)  # first not black
+    poster = choose_poster(faded.job_dir)
+    assert poster.path == faded.job_dir / frame_relpath(3) and poster.final  # not black
     # While snippets finish, the poster is the best still so far; at the end, these.
     qtbot.waitUntil(lambda: faded.poster == faded.job_dir / frame_relpath(3))
     qtbot.waitUntil(lambda: upright.poster == upright.job_dir / frame_relpath(1))  # at 0:00.6

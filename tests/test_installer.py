@@ -288,5 +288,5 @@ def test_add_to_menu_from_the_bundle(app, home):
     result = run(app, "--add-to-menu", env=clean_env(home, XDG_DATA_HOME=str(data)))
     assert result.returncode == 0, result.stderr
     entry = (data / "applications" / "framefan.desktop").read_text()
-    assert f"\nExec={app}\n" in entry  # the unpacked program itself, wherever it was put
+    assert f"\nExec={app} %F\n" in entry  # the unpacked program itself, wherever it was put
     assert (data / "icons" / "hicolor" / "256x256" / "apps" / "framefan.png").stat().st_size

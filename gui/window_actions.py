@@ -12,7 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QSizePolicy, QToolBar, QWidget
 
 from .icons import TintedIcons
-from .preview.shortcuts import action_rows, key_label, playback_rows
+from .preview.shortcuts import TIMELINE_NOTE, action_rows, key_label, playback_rows
 
 
 @dataclass
@@ -176,14 +176,23 @@ def shortcut_sections(
     return {
         "Playback": [
             *playback_rows(),
+            ("Tab", TIMELINE_NOTE),
             ("Click, drag", "Jump to a time; drag to scrub (playback goes on from there)"),
             ("Hover", "Thumbnail of the time under the pointer"),
         ],
         "Queue": [
-            *action_rows([job_actions["pause"], job_actions["remove"]]),
+            (_keys(job_actions["pause"]), "Pause or resume the selected job"),
+            (
+                _keys(job_actions["remove"]),
+                "Remove the selected job from the queue (its files stay)",
+            ),
             ("Menu key", "Everything that can be done with the selected job"),
             ("Drop", "Drop videos, folders or earlier jobs anywhere on the window"),
             ("Drag a row", "Change the order of the queue"),
         ],
         "Window": [*action_rows(actions.window_keys()), (key_label("?"), "This sheet")],
     }
+
+
+def _keys(action: QAction) -> str:
+    return key_label(action.shortcut().toString())

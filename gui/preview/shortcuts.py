@@ -79,7 +79,7 @@ SHEET_ROWS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("previous_boundary", "next_boundary"), "Previous / next snippet boundary"),
     (("go_to_start", "go_to_end"), "First / last still"),
 )
-TIMELINE_NOTE = "Arrows, Home and End work while the timeline has the focus (click it, or Tab)"
+TIMELINE_NOTE = "To the timeline: arrows, Home and End then move the playhead (or click it)"
 
 _SYMBOLS = {"Left": "←", "Right": "→", "Up": "↑", "Down": "↓"}
 

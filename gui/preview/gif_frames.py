@@ -10,6 +10,8 @@ are kept within a byte budget, so that stepping or playing backward mostly finds
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections import OrderedDict
 from pathlib import Path
@@ -95,6 +97,7 @@ class _Worker:
             self._thread = None
 
     def _work(self) -> None:
+        _yield_to_the_window()
         while True:
             with self._cond:
                 while self._wanted is None and not self._stopped:
@@ -183,3 +186,10 @@ class _Worker:
         while self._kept_bytes > self._keep_bytes and len(self._kept) > 1:
             _, old = self._kept.popitem(last=False)
             self._kept_bytes -= old.sizeInBytes()
+
+
+def _yield_to_the_window() -> None:
+    """Run this thread at a lower priority (where the system allows): on a busy machine, the
+    still at the playhead is decoded and painted first, the GIF's picture after."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)

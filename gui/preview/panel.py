@@ -5,6 +5,7 @@ to do."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer
@@ -365,7 +366,7 @@ class ElidedLabel(QLabel):
 
     def setText(self, text: str) -> None:
         super().setText(text)
-        self.setToolTip(text)
+        self.setToolTip(f"<p>{html.escape(text)}</p>" if text else "")  # a name, not markup
         self.setAccessibleName(text)
 
     def minimumSizeHint(self) -> QSize:

@@ -65,9 +65,10 @@ def busy_reason(pid: int | None) -> str:
 class JobLock:
     """The held lock of one job folder; :meth:`release` (or leaving ``with``) lets go."""
 
-    def __init__(self, job_dir: Path, fd: int) -> None:
+    def __init__(self, job_dir: Path, fd: int, created: bool = False) -> None:
         self.job_dir = job_dir
         self.fd: int | None = fd
+        self.created = created  # the folder was made for this run
 
     @property
     def inheritable_fds(self) -> tuple[int, ...]:
@@ -83,6 +84,16 @@ class JobLock:
             os.close(self.fd)
             self.fd = None
 
+    def discard_folder(self) -> None:
+        """Remove the folder made for this run, now that its input was refused before any
+        work: it holds nothing but the lock file (anything else there is left alone).
+        Called while the lock is held, so no other run can have started writing."""
+        if not self.created:
+            return
+        with contextlib.suppress(OSError):
+            os.unlink(self.job_dir / LOCK_NAME)
+            os.rmdir(self.job_dir)
+
     def __enter__(self) -> JobLock:
         return self
 
@@ -96,6 +107,7 @@ def lock(job_dir: Path) -> JobLock:
     Raises :class:`JobBusyError` when another process holds it and :class:`JobFolderError`
     for a folder FrameFan must not write in; :class:`OSError` when it cannot be created.
     """
+    created = not os.path.lexists(job_dir)
     job_dir.mkdir(parents=True, exist_ok=True)
     check_job_dir(job_dir)
     fd = _open_lock_file(job_dir / LOCK_NAME)
@@ -106,7 +118,7 @@ def lock(job_dir: Path) -> JobLock:
     except BaseException:
         os.close(fd)
         raise
-    return JobLock(job_dir, fd)
+    return JobLock(job_dir, fd, created)
 
 
 def holder(job_dir: Path) -> int | None:

@@ -76,6 +76,8 @@ def safe_job_name(source: str | Path, *, key: str | None = None) -> str:
     return f"{stem}-{digest}"
 
 
-def job_dir_for(out_root: Path, source: str | Path) -> Path:
-    """The job folder of ``source`` under ``out_root``."""
-    return out_root / safe_job_name(source)
+def job_dir_for(out_root: Path, source: str | Path, variant: int = 1) -> Path:
+    """The job folder of ``source`` under ``out_root``; ``variant`` > 1 names another
+    folder for the same input (a render with other settings kept beside the first)."""
+    name = safe_job_name(source)
+    return out_root / (name if variant <= 1 else f"{name}-{variant}")

@@ -132,10 +132,15 @@ class LocalRunner:
             try:
                 src = source if isinstance(source, Source) else as_source(source)
                 manifest, info, identity = await self._prepare(src, job_dir, job_id, control)
-            except FrameFanError as exc:
-                return self._fail(job_dir, job_id, name, _named(name, str(exc)))
-            except OSError as exc:
-                return self._fail(job_dir, job_id, name, os_message(job_dir, exc))
+            except (FrameFanError, OSError) as exc:
+                if isinstance(exc, OSError):
+                    message = os_message(job_dir, exc)
+                else:
+                    message = _named(name, str(exc))
+                # An input refused before any work gets no job folder.
+                refused = self._fail(job_dir, job_id, name, message, record=not held.created)
+                held.discard_folder()
+                return refused
             return await JobRun(self, src, info, identity, job_dir, manifest, control).run()
 
     # -- internals ------------------------------------------------------------------------
@@ -144,19 +149,22 @@ class LocalRunner:
         if self.on_event is not None:
             self.on_event(event)
 
-    def _fail(self, job_dir: Path, job_id: str, name: str, error: str) -> Manifest:
+    def _fail(
+        self, job_dir: Path, job_id: str, name: str, error: str, *, record: bool = True
+    ) -> Manifest:
         """Record a job that could not run. What an earlier run produced stays listed (its
-        manifest, marked failed with the reason); otherwise the manifest of a rejected
-        input is written."""
-        previous = _load_previous(job_dir, keep_bad=False)
+        manifest, marked failed with the reason); otherwise, with ``record``, the manifest
+        of a rejected input is written."""
+        previous = _load_previous(job_dir, keep_bad=False) if record else None
         if previous is not None and previous.snippets:
             manifest = previous
             manifest.status, manifest.error = FAILED, error
         else:
             manifest = Manifest.rejected(job_id, name, self.settings, error)
         path = job_dir / MANIFEST_NAME
-        with contextlib.suppress(OSError):
-            path = manifest.save(job_dir)
+        if record:
+            with contextlib.suppress(OSError):
+                path = manifest.save(job_dir)
         self._emit(JobFinished(job_id, FAILED, error, path))
         return manifest
 

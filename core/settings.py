@@ -27,6 +27,7 @@ class FieldSpec:
     zero_means: str | None = None  # a label for the special value 0 (e.g. "source size")
     unit: str = ""
     off_help: str = ""  # for a switch: what turning it off means
+    presets: tuple[float, ...] = ()  # the values offered first (the dialog's choices)
 
 
 FIELDS: dict[str, FieldSpec] = {
@@ -47,6 +48,7 @@ FIELDS: dict[str, FieldSpec] = {
         7680,
         zero_means="video size",
         unit="px",
+        presets=(640, 960, 1280, 0),
     ),
     "frames": FieldSpec(
         "Still frames",

@@ -1,4 +1,10 @@
-"""Entry point of the desktop app: ``framefan-gui`` and ``python -m gui``."""
+"""Entry point of the desktop app: ``framefan-gui [VIDEO | FOLDER | MANIFEST …]`` and
+``python -m gui``.
+
+Paths given (by a file manager's "Open with", a desktop entry's ``%F``, a script) are added
+to the queue; earlier jobs (a ``manifest.json`` or its folder) are opened. One window per
+user: a launch while the window is open hands its paths over to it and exits.
+"""
 
 from __future__ import annotations
 
@@ -20,15 +26,29 @@ from .event_loop import make_event_loop
 from .gc_guard import GuiThreadCollector
 from .logs import setup_logging
 from .platform.desktop_entry import DESKTOP_FILE_ID
+from .platform.display import missing_display, no_window_line, one_line_on_failure
 from .platform.file_open import receive_opened_files
+from .platform.single_instance import Outcome, SingleInstance
 from .theme import DARK, LIGHT, SYSTEM, apply_theme
 
 log = logging.getLogger(__name__)
 
+PROG = "framefan-gui"
+COMMAND_LINE = "framefan"
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="framefan-gui", description="FrameFan desktop app.")
-    parser.add_argument("--version", action="version", version=f"framefan-gui {__version__}")
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description="FrameFan desktop app.")
+    parser.add_argument("--version", action="version", version=f"{prog} {__version__}")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        type=Path,
+        metavar="PATH",
+        help="videos or folders of videos to add to the queue, or earlier jobs (their "
+        "manifest.json or folder) to open; with a FrameFan window already open, they go "
+        "to that window",
+    )
     parser.add_argument(
         "--open",
         type=Path,
@@ -64,15 +84,42 @@ def make_app(argv: Sequence[str]) -> QApplication:
     return app
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def main(
+    argv: Sequence[str] | None = None, prog: str = PROG, command_line: str = COMMAND_LINE
+) -> int:
+    args = build_parser(prog).parse_args(argv)
     if args.screenshot is not None:
+        if args.paths:
+            print(f"{prog}: --screenshot shows earlier jobs (--open MANIFEST)", file=sys.stderr)
+            return 2
         from .screenshot import take_screenshot
 
         return take_screenshot(args.screenshot, args.open, args.theme, args.size)
+    reason = missing_display()
+    if reason is not None:
+        print(no_window_line(prog, command_line, reason), file=sys.stderr)
+        return 1
+    # Relative paths mean the folder this launch started in, not the open window's.
+    paths = [p.expanduser().absolute() for p in args.paths]
+    jobs = [p.expanduser().absolute() for p in args.open]
     dirs = AppDirs.for_user()
     setup_logging(dirs.logs)
-    app = make_app([])
+    with one_line_on_failure(prog, command_line):
+        app = make_app([])
+    instance = SingleInstance.for_profile(dirs.config)
+    outcome = instance.claim(paths, jobs) if instance is not None else Outcome.ALONE
+    if outcome is Outcome.HANDED_OVER:
+        given = len(paths) + len(jobs)
+        done = f"handed {given} path{'s' if given != 1 else ''} to" if given else "brought up"
+        print(f"{prog}: {done} the FrameFan window already open")
+        return 0
+    if outcome is Outcome.NOT_ANSWERING:
+        print(
+            f"{prog}: a FrameFan window is open but not answering; close it (or end its "
+            "process), then try again",
+            file=sys.stderr,
+        )
+        return 1
     apply_theme(app, args.theme)
     app.setQuitOnLastWindowClosed(False)  # the window closes itself once its jobs stopped
     loop = make_event_loop(app)
@@ -85,16 +132,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     receive_opened_files(app, window.add_paths)  # macOS: videos dropped on the Dock icon
     _route_unexpected_errors(loop, window)
     window.show()
-    for manifest in args.open:
-        window.open_job(manifest)
+    if instance is not None:
+        instance.serve(window.receive)
+    window.receive(paths, jobs)
     closed = loop.create_future()
     window.closed.connect(lambda: closed.done() or closed.set_result(None))
     for sig in (signal.SIGINT, signal.SIGTERM):
         # Ctrl-C or a polite kill closes the window the normal way: ffmpeg stops first.
         with contextlib.suppress(NotImplementedError, RuntimeError, AttributeError):
             loop.add_signal_handler(sig, window.close)
+    log.info("window open (FrameFan %s)", __version__)
     with loop:
         loop.run_until_complete(closed)
+    if instance is not None:
+        instance.close()
     collector.stop()
     return 0
 

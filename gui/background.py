@@ -1,11 +1,50 @@
-"""A thread pool for blocking calls that may wait on the network, which the window can wind
-down on close without blocking its event loop."""
+"""The window's background work: its asyncio tasks (each failure logged and reported, all
+ended together on close), and a thread pool for blocking calls that may wait on the network,
+which the window can wind down on close without blocking its event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class TaskSet:
+    """Tasks run on the event loop for the window. A task that fails unexpectedly is logged
+    with its traceback and reported through ``report`` (one line for the user), never
+    raised into Qt."""
+
+    def __init__(self, report: Callable[[BaseException | None], None]) -> None:
+        self._report = report
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+        return task
+
+    def busy(self) -> bool:
+        return bool(self._tasks)
+
+    async def cancel_others(self) -> None:
+        """Cancel every task but the one running this, and wait for them to end."""
+        current = asyncio.current_task()
+        others = [t for t in self._tasks if t is not current]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            exc = task.exception()
+            log.error("unexpected error", exc_info=exc)
+            self._report(exc)
 
 
 class NetworkPool(Executor):

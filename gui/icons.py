@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 
 NAMES = (
     "add", "add-folder", "open-job", "settings", "play", "pause", "cancel", "retry",
-    "folder", "remove", "film", "keyboard",
+    "folder", "remove", "film", "keyboard", "step-back", "step-forward",
 )  # fmt: skip
 
 
@@ -52,6 +52,39 @@ def make_icon(name: str, color: QColor, size: int = 24) -> QIcon:
         pixmap.setDevicePixelRatio(scale)
         icon.addPixmap(pixmap)
     return icon
+
+
+class TintedIcons:
+    """Icons drawn in the window's text colour, kept so that they can all be drawn again
+    in a new colour when the palette changes (light to dark, and back)."""
+
+    def __init__(self, color: QColor) -> None:
+        self._color = QColor(color)
+        self._names: dict[int, tuple[object, str]] = {}  # id(target) -> (target, icon name)
+
+    @property
+    def color(self) -> QColor:
+        return QColor(self._color)
+
+    def set(self, target, name: str) -> None:
+        """Give ``target`` (a QAction or a button) the icon ``name`` in the current colour."""
+        if self.name_of(target) == name:
+            return  # drawn already (this is called on every change of the queue)
+        self._names[id(target)] = (target, name)
+        target.setIcon(make_icon(name, self._color))
+
+    def name_of(self, target) -> str | None:
+        entry = self._names.get(id(target))
+        return entry[1] if entry else None
+
+    def retint(self, color: QColor) -> bool:
+        """Draw every icon again in ``color``; False when it is the colour already used."""
+        if QColor(color) == self._color:
+            return False
+        self._color = QColor(color)
+        for target, name in self._names.values():
+            target.setIcon(make_icon(name, self._color))
+        return True
 
 
 APP_COLOR = QColor("#2f80ed")
@@ -179,6 +212,18 @@ def _keyboard(p: QPainter, color: QColor) -> None:
         p.drawPoint(QPointF(x, 10))
 
 
+def _step_back(p: QPainter, color: QColor) -> None:
+    p.drawLine(QPointF(7, 6), QPointF(7, 18))
+    p.setBrush(color)
+    p.drawPolygon(QPolygonF([QPointF(18, 6), QPointF(18, 18), QPointF(10, 12)]))
+
+
+def _step_forward(p: QPainter, color: QColor) -> None:
+    p.drawLine(QPointF(17, 6), QPointF(17, 18))
+    p.setBrush(color)
+    p.drawPolygon(QPolygonF([QPointF(6, 6), QPointF(6, 18), QPointF(14, 12)]))
+
+
 _SHAPES = {
     "add": _add,
     "add-folder": _add_folder,
@@ -192,5 +237,7 @@ _SHAPES = {
     "remove": _remove,
     "film": _film,
     "keyboard": _keyboard,
+    "step-back": _step_back,
+    "step-forward": _step_forward,
 }
 assert set(_SHAPES) == set(NAMES)

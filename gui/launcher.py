@@ -1,13 +1,15 @@
 """The installed app's one program, ``FrameFan``: the window, or the command line.
 
-- ``FrameFan [--open MANIFEST] …`` opens the window (every option of ``framefan-gui``);
+- ``FrameFan [VIDEO | FOLDER …] [--open MANIFEST] …`` opens the window with those videos
+  added (every option of ``framefan-gui``; a window already open takes them instead);
 - ``FrameFan --version`` prints the version;
 - ``FrameFan --selftest`` checks the installation: the core self-test, then the processed
   job shown in the window offscreen;
 - ``FrameFan --add-to-menu`` / ``--remove-from-menu`` (Linux) puts FrameFan in the desktop's
   application menu, or takes it out;
-- ``FrameFan COMMAND …`` (a first argument that is not an option: ``process``, …) is the
-  ``framefan`` command line, with its exit statuses.
+- ``FrameFan COMMAND …`` (a first argument naming a command: ``process``, …) is the
+  ``framefan`` command line, with its exit statuses. A first argument that is a path (it
+  exists, or holds a ``.`` or a ``/``) is a video for the window.
 
 One program rather than a second executable for the command line: editors get one thing to
 start, and the command line needs nothing the window does not already ship. Only the window,
@@ -21,7 +23,6 @@ import sys
 from collections.abc import Sequence
 
 from core import __version__
-from core.platform import system
 from core.platform.menu import menu_integration
 
 PROG = "FrameFan"
@@ -48,11 +49,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _menu(first, args[1:])
     if first in ("-h", "--help"):
         return _help()
-    if first in ("-v", "--verbose") or (first and not first.startswith("-")):
+    if first in ("-v", "--verbose") or (first and not first.startswith("-") and not _path(first)):
         from core.cli import main as cli_main
 
         return cli_main(args)
     return _window(args)
+
+
+def _path(argument: str) -> bool:
+    """A first argument the window takes: a path, not a command (a file named like a
+    command is given as ./process)."""
+    from core.cli import command_names
+
+    if argument in command_names():
+        return False
+    return os.path.exists(argument) or any(c in argument for c in "./" + os.sep)
 
 
 def _selftest(rest: list[str]) -> int:
@@ -107,21 +118,7 @@ def _help() -> int:
 def _window(args: list[str]) -> int:
     from .app import main as window_main
 
-    if "--screenshot" not in args and not _has_display():
-        print(
-            f"{PROG}: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are "
-            f"unset). The command line works without one: {PROG} --help",
-            file=sys.stderr,
-        )
-        return 1
-    return window_main(args)
-
-
-def _has_display() -> bool:
-    """False only where Qt would abort for want of a display (X11/Wayland systems)."""
-    if system.current() != system.LINUX or os.environ.get("QT_QPA_PLATFORM"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    return window_main(args, prog=PROG, command_line=PROG)
 
 
 if __name__ == "__main__":

@@ -1,66 +1,78 @@
 """The main window: the queue on the left, the preview of the selected job on the right.
 
 It wires the parts together and owns their lifetimes; the parts do the work: the scheduler
-runs jobs, the queue model and view show them, the preview panel shows one job.
+runs jobs, the queue model and view show them, the row commands act on one job, the preview
+panel shows one job and plays it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Coroutine, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
+from PySide6.QtCore import QEvent, QModelIndex, Qt, Signal
+from PySide6.QtGui import (
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QResizeEvent,
 )
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QWidget
 
 from core import __version__
 from core.errors import FrameFanError
-from core.input_safety import VIDEO_EXTENSIONS
-from core.layout import MANIFEST_NAME
 from core.manifest import DONE, Manifest
 from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 
 from .appdirs import AppDirs
 from .backends import CONNECTION
-from .background import NetworkPool
+from .background import NetworkPool, TaskSet
 from .estimate_panel import EstimatePanel
-from .icons import app_icon, make_icon
-from .intake import Intake, new_entry, take_in
-from .job_reader import OpenedJob, read_job
-from .message_bar import INFO, MessageBar
+from .icons import TintedIcons, app_icon
+from .intake import Intake
+from .intake_flow import IntakeFlow
+from .message_bar import ERROR, INFO, MessageBar
 from .platform.file_manager import FileManager
 from .platform.notify import QueueNotifier
 from .preview.image_cache import ImageCache
-from .preview.panel import PreviewPanel
-from .preview.shortcuts import ShortcutSheet
+from .preview.panel import SELECT_A_JOB, PreviewPanel
+from .preview.shortcuts import (
+    FocusedControlKeys,
+    ShortcutSheet,
+    build_playback_actions,
+)
 from .preview.timeline_model import TimelineModel
-from .queue.delegate import QueueDelegate, queue_summary
-from .queue.entry import FINISHED, PAUSED, QUEUED, QueueEntry
+from .queue.actions import row_actions
+from .queue.commands import RowCommands
+from .queue.delegate import QueueDelegate
+from .queue.entry import FINISHED, QUEUED, QueueEntry
 from .queue.keeper import QueueKeeper
 from .queue.model import ENTRY_ROLE, QueueModel
+from .queue.poster import PosterKeeper
 from .queue.scheduler import JobScheduler
+from .queue.settings_drift import describe_change
+from .queue.texts import queue_summary, timeline_hint
 from .queue.view import QueueView, dropped_paths
 from .settings_dialog import SettingsDialog
 from .ui_state import UiState
 from .user_settings import SettingsStore, UserSettings
-from .window_actions import build_actions
-from .window_layout import build_layout
+from .window_actions import build_actions, shortcut_sections
+from .window_layout import build_layout, favor_preview
 
 log = logging.getLogger(__name__)
 
-VIDEO_FILTER = "Videos ({});;All files (*)".format(
-    " ".join(f"*{e}" for e in sorted(VIDEO_EXTENSIONS))
+TRANSPORT = (
+    ("previous_still", "step-back"),
+    ("play_pause", "play"),
+    ("next_still", "step-forward"),
 )
+SELECTED_KEY = "selected_job"
 
 
 class MainWindow(QMainWindow):
@@ -76,13 +88,16 @@ class MainWindow(QMainWindow):
         # Blocking calls that may wait on the network (preflight checks, connection tests),
         # kept apart so that they never hold up reading manifests or saving the queue.
         self._net = NetworkPool(2, "framefan-net")
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet(self.report_unexpected)
         self._shown_id: str | None = None
         self._closing = self._closed = False
         self.last_intake: Intake | None = None
+        self.icons = TintedIcons(self.palette().color(self.foregroundRole()))
+        self.intake = IntakeFlow(self)
 
         self.cache = ImageCache(parent=self)
         self.model = QueueModel(self)
+        self.model.set_current_settings(self.settings.processing)
         self.scheduler = JobScheduler(
             self.model,
             lambda: self.settings,
@@ -91,8 +106,11 @@ class MainWindow(QMainWindow):
             min_free=min_free,
             parent=self,
         )
-        self.delegate = QueueDelegate(self.cache, self.scheduler.can_pause, self)
+        self.delegate = QueueDelegate(
+            self.cache, self.scheduler.can_pause, self.model.is_stale, self
+        )
         self.keeper = QueueKeeper(self.model, dirs.queue_file, self._io)
+        self.posters = PosterKeeper(self._io, lambda e: self.model.touch(e.id), self.spawn)
         self.queue_view = QueueView(self.model, self.delegate)
         self.preview = PreviewPanel(self.cache)
         self.message_bar = MessageBar()
@@ -105,26 +123,45 @@ class MainWindow(QMainWindow):
         self.splitter = build_layout(
             self, self.message_bar, self.queue_view, self.preview, self.queue_status
         )
-        self.commands = build_actions(self, self._handlers())
-        self.commands.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        timeline = self.preview.timeline
+        self.playback = build_playback_actions(self, timeline, timeline.run_command)
+        for name, icon in TRANSPORT:
+            self.icons.set(self.playback[name], icon)
+        self.transport = self.preview.add_transport([self.playback[n] for n, _ in TRANSPORT])
+        self.jobs = RowCommands(
+            self,
+            self.model,
+            self.scheduler,
+            self.icons,
+            self.selected,
+            lambda: self.settings.output_folder,
+            lambda: self.settings.backend,
+            self.file_manager.reveal,
+        )
+        self.commands = build_actions(
+            self, self._handlers(), self.icons, self.jobs.actions, self.playback
+        )
+        self.commands.recent_menu.aboutToShow.connect(self.intake.fill_recent_menu)
         self.estimate = EstimatePanel(self.run_blocking)
         self.estimate.attach(self, self.commands.toggle_queue)
+        self._keys = FocusedControlKeys(self)
+        QApplication.instance().installEventFilter(self._keys)
         self._connect()
+        self._set_tab_order()
+        self.queue_view.setFocus()
         self._restore()
 
     # -- building -------------------------------------------------------------------------
 
     def _handlers(self) -> dict[str, Any]:
         return {
-            "add_videos": self.choose_videos,
-            "add_folder": self.choose_folder,
-            "open_job": self.choose_job,
+            "add_videos": self.intake.choose_videos,
+            "add_folder": self.intake.choose_folder,
+            "open_job": self.intake.choose_job,
             "quit": self.close,
-            "toggle_queue": lambda: self.scheduler.set_held(not self.scheduler.held),
-            "pause_selected": self._pause_selected,
+            "toggle_queue": self.toggle_queue,
             "retry_failed": self._retry_failed,
             "clear_finished": self._clear_finished,
-            "remove_selected": lambda: self._on_selected("remove"),
             "settings": self.open_settings,
             "shortcuts": self.show_shortcuts,
             "open_logs": self.open_log_folder,
@@ -146,36 +183,42 @@ class MainWindow(QMainWindow):
         self.model.structureChanged.connect(self._update_queue_status)
         self.model.dataChanged.connect(lambda *_: self._update_actions())
         self.delegate.actionTriggered.connect(self.run_row_action)
+        self.jobs.made.connect(self.select)
         self.queue_view.pathsDropped.connect(self.add_paths)
+        self.queue_view.menuRequested.connect(lambda at: self.jobs.context_menu(self, at))
         self.queue_view.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.preview.timeline.playingChanged.connect(self._on_playing)
+
+    def _set_tab_order(self) -> None:
+        """Toolbar, queue, the preview's buttons, then the timeline (a message's buttons
+        come after, as they appear)."""
+        toolbar = self.commands.toolbar
+        buttons = [toolbar.widgetForAction(a) for a in toolbar.actions() if not a.isSeparator()]
+        chain = [b for b in buttons if b is not None and b.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        chain += [self.message_bar.close_button, self.queue_view, *self.transport]
+        chain.append(self.preview.timeline)
+        for first, second in itertools.pairwise(chain):
+            QWidget.setTabOrder(first, second)
 
     # -- background work ------------------------------------------------------------------
 
     def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         """Run ``coro`` on the event loop; failures are logged and shown, never raised."""
-        task = asyncio.ensure_future(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._task_done)
-        return task
-
-    def _task_done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            exc = task.exception()
-            log.error("unexpected error", exc_info=exc)
-            self.report_unexpected(exc)
+        return self._tasks.spawn(coro)
 
     def report_unexpected(self, exc: BaseException | None) -> None:
         name = exc.__class__.__name__ if exc else "error"
         self.message_bar.show_message(
             f"Something went wrong ({name}). Details are in the log.",
             actions=[("Open log folder", self.open_log_folder)],
+            key="unexpected",
+            priority=3,
         )
 
     def busy(self) -> bool:
-        return bool(self._tasks)
+        return self._tasks.busy() or not self.preview.idle()
 
-    async def _in_io(self, func, *args):
+    async def in_io(self, func, *args):
         return await asyncio.get_running_loop().run_in_executor(self._io, func, *args)
 
     def run_blocking(self, func, *args) -> asyncio.Task[Any]:
@@ -186,32 +229,27 @@ class MainWindow(QMainWindow):
 
         return self.spawn(call())
 
-    # -- adding jobs ----------------------------------------------------------------------
+    # -- adding jobs and opening earlier ones ---------------------------------------------
 
     def add_paths(self, paths: Iterable[Path]) -> asyncio.Task[Intake]:
-        return self.spawn(self._add_paths(list(paths)))
+        """Add videos and folders of videos; earlier jobs (manifests) are opened."""
+        return self.intake.add_paths(paths)
 
-    async def _add_paths(self, paths: list[Path]) -> Intake:
-        queued = [e.input for e in self.model if e.input]
-        intake = await self._in_io(take_in, paths, queued)
-        entries = [new_entry(path, self.settings.backend) for path in intake.new]
-        self.model.add(entries)
-        self.last_intake = intake
-        self.statusBar().showMessage(intake.summary(), 12000)
-        if entries and not self.queue_view.currentIndex().isValid():
-            self.select(entries[0].id)
-        self.scheduler.pump()
-        return intake
+    def open_job(self, manifest_path: Path) -> asyncio.Task[QueueEntry | None]:
+        return self.intake.open_job(manifest_path)
 
-    def choose_videos(self) -> None:
-        names, _ = QFileDialog.getOpenFileNames(self, "Add videos", str(Path.home()), VIDEO_FILTER)
-        if names:
-            self.add_paths(Path(n) for n in names)
-
-    def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of videos", str(Path.home()))
-        if folder:
-            self.add_paths([Path(folder)])
+    def receive(self, paths: list[Path], jobs: list[Path]) -> None:
+        """What a launch of the app was given: videos and folders to add, earlier jobs to
+        open (a later launch hands them to this window, which comes to the front)."""
+        if paths:
+            self.add_paths(paths)
+        for manifest in jobs:
+            self.open_job(manifest)
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -222,47 +260,6 @@ class MainWindow(QMainWindow):
         if paths:
             event.acceptProposedAction()
             self.add_paths(paths)
-
-    # -- opening earlier jobs -------------------------------------------------------------
-
-    def choose_job(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(
-            self, "Open job", str(self.settings.output_folder), "FrameFan job (manifest.json)"
-        )
-        if name:
-            self.open_job(Path(name))
-
-    def open_job(self, manifest_path: Path) -> asyncio.Task[QueueEntry | None]:
-        return self.spawn(self._open_job(manifest_path))
-
-    async def _open_job(self, path: Path) -> QueueEntry | None:
-        try:
-            job: OpenedJob = await self._in_io(read_job, path)
-        except FrameFanError as exc:
-            self.message_bar.show_message(f"Cannot open the job: {exc}")
-            return None
-        job_dir = job.job_dir
-        entry = next((e for e in self.model if e.job_dir == job_dir), None)
-        if entry is None:
-            entry = job.entry()
-            self.model.add([entry])
-            if job.moved and entry.status != DONE:
-                self.statusBar().showMessage(
-                    f"{job.moved} is no longer there: this job can be viewed, not run again.",
-                    12000,
-                )
-        self.ui_state.add_recent_job(job_dir / MANIFEST_NAME)
-        self.select(entry.id)
-        return entry
-
-    def _fill_recent_menu(self) -> None:
-        menu = self.commands.recent_menu
-        menu.clear()
-        recent = self.ui_state.recent_jobs()
-        for path in recent:
-            menu.addAction(path.parent.name, lambda p=path: self.open_job(p))
-        if not recent:
-            menu.addAction("No recent jobs").setEnabled(False)
 
     # -- the selected job and the preview -------------------------------------------------
 
@@ -276,9 +273,12 @@ class MainWindow(QMainWindow):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = current.data(ENTRY_ROLE) if current.isValid() else None
         self._update_actions()
+        if not self._closing:
+            self.ui_state.set_text_value(SELECTED_KEY, entry.id if entry else None)
         if entry is None:
             self._shown_id = None
-            self.preview.show_message("Select a job in the queue, or drop videos on the window.")
+            self.preview.show_message(SELECT_A_JOB)
+            self._update_playback()
             return
         self.show_entry(entry)
 
@@ -291,23 +291,31 @@ class MainWindow(QMainWindow):
         manifest = None
         if path is not None:
             with contextlib.suppress(FrameFanError):
-                manifest = await self._in_io(Manifest.load, path)
+                manifest = await self.in_io(Manifest.load, path)
         if self._shown_id != entry.id:
             return  # another job was selected meanwhile
         model = TimelineModel.from_manifest(manifest, path.parent) if manifest and path else None
         if model is not None:
             self.preview.set_job(model)
-        elif entry.error:
-            self.preview.show_message(entry.error, entry.name)
-        elif entry.status == QUEUED:
-            self.preview.show_message("Waiting to start.", entry.name)
         else:
-            self.preview.show_message("Reading the video…", entry.name)
+            can_retry = "retry" in row_actions(entry, False)
+            hint = timeline_hint(entry, can_retry)
+            if entry.error:
+                self.preview.show_message(entry.error, entry.name, hint)
+            elif entry.status == QUEUED:
+                self.preview.show_message("Waiting to start.", entry.name, hint)
+            else:
+                self.preview.show_message("Reading the video…", entry.name, hint)
+        self._update_playback()
 
     def _on_job_started(self, entry_id: str) -> None:
         entry = self.model.entry(entry_id)
         if entry is None:
             return
+        if entry.job_dir is not None:
+            self.cache.forget_under(entry.job_dir)  # a job may start over, files and all
+            self.preview.forget_pictures(entry.job_dir)
+            self.posters.forget(entry)
         if self.selected() is None:
             self.select(entry_id)
         elif entry_id == self._shown_id:
@@ -317,8 +325,8 @@ class MainWindow(QMainWindow):
         entry = self.model.entry(entry_id)
         if entry is None:
             return
-        if index == 0 and status == DONE:
-            self.cache.forget_unreadable()  # the row's thumbnail exists now
+        if status == DONE:
+            self.posters.update(entry)
         if entry_id == self._shown_id and self.preview.job_dir() == entry.job_dir:
             self.preview.mark_snippet(index, status)
 
@@ -326,44 +334,32 @@ class MainWindow(QMainWindow):
         entry = self.model.entry(entry_id)
         if entry is not None and entry.manifest_path is not None:
             self.ui_state.add_recent_job(entry.manifest_path)
+            self.posters.update(entry)
+        if entry is not None and entry_id == self._shown_id:
+            self.show_entry(entry)  # a failure now has its message and advice to show
         self._update_actions()
+
+    def _on_playing(self, speed: int) -> None:
+        action = self.playback["play_pause"]
+        action.setText("Pause" if speed else "Play")
+        self.icons.set(action, "pause" if speed else "play")
+
+    def _update_playback(self) -> None:
+        has_job = self.preview.model() is not None
+        for action in self.playback.values():
+            action.setEnabled(has_job)
 
     # -- row actions ----------------------------------------------------------------------
 
     def run_row_action(self, entry_id: str, action: str) -> None:
-        entry = self.model.entry(entry_id)
-        if entry is None:
-            return
-        if action == "reveal":
-            if entry.job_dir is not None:
-                self.file_manager.reveal(entry.job_dir)
-            return
         if action == "remove" and entry_id == self._shown_id:
             self._shown_id = None
-        handler = {
-            "pause": self.scheduler.pause,
-            "resume": self.scheduler.resume,
-            "cancel": self.scheduler.cancel,
-            "retry": self.scheduler.retry,
-            "restart": self.scheduler.retry,  # an unreadable job: started over
-            "remove": self.scheduler.remove,
-        }[action]
-        handler(entry_id)
+        self.jobs.run(entry_id, action)
         self._update_actions()
-
-    def _on_selected(self, action: str) -> None:
-        entry = self.selected()
-        if entry is not None:
-            self.run_row_action(entry.id, action)
-
-    def _pause_selected(self) -> None:
-        entry = self.selected()
-        if entry is not None:
-            self._on_selected("resume" if entry.status == PAUSED else "pause")
 
     def _retry_failed(self) -> None:
         for entry in self.model:
-            if entry.finished and entry.status != DONE:
+            if entry.finished and entry.status != DONE and not entry.rejected:
                 self.scheduler.retry(entry.id)
 
     def _clear_finished(self) -> None:
@@ -373,6 +369,13 @@ class MainWindow(QMainWindow):
 
     # -- queue state ----------------------------------------------------------------------
 
+    def toggle_queue(self) -> None:
+        """Pause the queue (running jobs too), or start it again."""
+        if self.scheduler.held:
+            self._start_queue()
+        else:
+            self.scheduler.pause_queue()
+
     def _on_held(self, held: bool) -> None:
         self._update_actions()
         self._update_queue_status()
@@ -381,7 +384,8 @@ class MainWindow(QMainWindow):
         held = self.scheduler.held
         toggle = self.commands.toggle_queue
         toggle.setText("Start queue" if held else "Pause queue")
-        toggle.setIcon(make_icon("play" if held else "pause", self.palette().windowText().color()))
+        self.icons.set(toggle, "play" if held else "pause")
+        self.jobs.update()
         self._update_queue_status()
 
     def _update_queue_status(self) -> None:
@@ -396,11 +400,14 @@ class MainWindow(QMainWindow):
             CONNECTION: ("Test connection…", lambda: self.open_settings(test_connection=True)),
         }.get(problem.kind, ("Settings…", self.open_settings))
         message = problem.message[0].upper() + problem.message[1:] + ". The queue is paused."
-        self.message_bar.show_message(message, actions=[fix, ("Try again", self._try_again)])
+        self.message_bar.show_message(
+            message, ERROR, [fix, ("Try again", self._start_queue)], key="problem"
+        )
 
-    def _try_again(self) -> None:
-        self.message_bar.hide()
-        self.scheduler.set_held(False)
+    def _start_queue(self) -> None:
+        for key in ("problem", "restored"):
+            self.message_bar.dismiss(key)
+        self.scheduler.start_queue()
 
     # -- settings -------------------------------------------------------------------------
 
@@ -417,16 +424,17 @@ class MainWindow(QMainWindow):
         return dialog
 
     def apply_settings(self, settings: UserSettings) -> None:
-        self.settings = settings
+        """Use ``settings`` from now on, and say what that does to the jobs of the queue."""
+        old, self.settings = self.settings, settings
         self.settings_store.save(settings)
-        self.statusBar().showMessage(
-            "Settings saved; they apply to jobs that start from now on.", 8000
-        )
+        self.model.set_current_settings(settings.processing)
+        self.statusBar().showMessage(describe_change(old, settings, self.model), 30000)
+        self._update_actions()
 
     # -- help -----------------------------------------------------------------------------
 
     def show_shortcuts(self) -> ShortcutSheet:
-        sheet = ShortcutSheet(self)
+        sheet = ShortcutSheet(shortcut_sections(self.commands, self.jobs.actions), self)
         sheet.finished.connect(sheet.deleteLater)
         sheet.open()
         return sheet
@@ -442,6 +450,22 @@ class MainWindow(QMainWindow):
         )
         QMessageBox.about(self, "About FrameFan", text)
 
+    # -- events ---------------------------------------------------------------------------
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.StatusTip and not event.tip():
+            return True  # passing over a menu item must not wipe the status bar's message
+        return super().event(event)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        favor_preview(self.splitter)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:  # e.g. the system went light to dark
+            self.icons.retint(self.palette().color(self.foregroundRole()))
+        super().changeEvent(event)
+
     # -- persistence ----------------------------------------------------------------------
 
     def _restore(self) -> None:
@@ -451,6 +475,7 @@ class MainWindow(QMainWindow):
         splitter = self.ui_state.bytes_value("splitter")
         if splitter is not None:
             self.splitter.restoreState(splitter)
+        last_selected = self.ui_state.text_value(SELECTED_KEY)
         entries = self.keeper.restore()
         waiting = sum(1 for e in entries if e.status == QUEUED)
         if waiting:
@@ -460,11 +485,22 @@ class MainWindow(QMainWindow):
                 f"{waiting} unfinished {jobs} from last time {verb} waiting; "
                 "finished snippets are kept.",
                 INFO,
-                [("Start queue", self._try_again)],
+                [("Start queue", self._start_queue)],
+                key="restored",
             )
         self._update_actions()
         if entries:
-            self.spawn(self.keeper.refresh(entries))
+            self.spawn(self._refresh(entries))
+        if last_selected and self.model.entry(last_selected) is not None:
+            self.select(last_selected)
+
+    async def _refresh(self, entries: list[QueueEntry]) -> None:
+        await self.keeper.refresh(entries)
+        for entry in entries:
+            self.posters.update(entry)
+        shown = self.model.entry(self._shown_id) if self._shown_id else None
+        if shown is not None and self.preview.model() is None:
+            self.show_entry(shown)  # its state is known now
 
     # -- closing --------------------------------------------------------------------------
 
@@ -485,17 +521,14 @@ class MainWindow(QMainWindow):
 
     async def _shut_down(self) -> None:
         await self.scheduler.shutdown()
-        current = asyncio.current_task()
-        others = [t for t in self._tasks if t is not current]
-        for task in others:
-            task.cancel()
-        await asyncio.gather(*others, return_exceptions=True)
+        await self._tasks.cancel_others()
         await asyncio.wrap_future(self.keeper.save())
         self._io.shutdown(wait=True)
         await self._net.aclose()  # a check waiting on the network ends within its timeouts
         self.cache.shutdown()
         self.preview.shutdown()
         self.notifier.close()
+        QApplication.instance().removeEventFilter(self._keys)
         self._closed = True
         self.close()
         self.closed.emit()

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtWidgets import QApplication
-
 from .appdirs import AppDirs
 from .event_loop import make_event_loop
 from .theme import apply_theme
@@ -79,7 +77,8 @@ async def _settle(window: MainWindow) -> None:
     deadline = time.monotonic() + _TIMEOUT
     calm = 0
     while time.monotonic() < deadline and calm < 5:
-        QApplication.processEvents()
+        # Qt's events are handled while this waits (the loop is Qt's): processing them
+        # here instead would run other tasks' steps inside this one's.
         await asyncio.sleep(0.05)
         busy = window.busy() or not window.cache.idle()
         calm = 0 if busy else calm + 1

@@ -91,8 +91,8 @@ class SettingsDialog(QDialog):
         files = QGroupBox("Files")
         files_form = _form(files)
         self._editors.update(
-            output_folder=_PathEdit(folder=True),
-            ffmpeg=_PathEdit(folder=False, placeholder="automatic"),
+            output_folder=_PathEdit(APP_FIELDS["output_folder"].label, folder=True),
+            ffmpeg=_PathEdit(APP_FIELDS["ffmpeg"].label, folder=False, placeholder="automatic"),
         )
         for name in ("output_folder", "ffmpeg"):
             spec = APP_FIELDS[name]
@@ -112,6 +112,18 @@ class SettingsDialog(QDialog):
         restore = buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults)
         restore.clicked.connect(lambda: self.set_values(UserSettings()))
         self._ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        for kind, text in (
+            (
+                QDialogButtonBox.StandardButton.Ok,
+                "Save the settings; they apply to jobs that start",
+            ),
+            (QDialogButtonBox.StandardButton.Cancel, "Close without saving"),
+            (
+                QDialogButtonBox.StandardButton.RestoreDefaults,
+                "Put every setting back to its default",
+            ),
+        ):
+            buttons.button(kind).setToolTip(text)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
@@ -247,19 +259,74 @@ class SettingsDialog(QDialog):
             tester.stop()
 
 
+class PresetEdit(QWidget):
+    """A setting offered as its presets (e.g. still sizes 640, 960, 1280 px or the video's
+    size), with any other value still possible through "Other…"."""
+
+    OTHER = "Other…"
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        spec = FIELDS[name]
+        self.combo = QComboBox()
+        for value in spec.presets:
+            text = (spec.zero_means or "0").capitalize() if not value else f"{value:g} {spec.unit}"
+            self.combo.addItem(text.strip(), value)
+        self.combo.addItem(self.OTHER, None)
+        self.spin = QSpinBox()
+        self.spin.setRange(max(1, int(spec.minimum or 0)), int(spec.maximum or 1_000_000))
+        self.spin.setSuffix(f" {spec.unit}" if spec.unit else "")
+        self.spin.setAccessibleName(f"{spec.label}, other value")
+        self.combo.setAccessibleName(spec.label)
+        self.currentIndexChanged = self.combo.currentIndexChanged
+        self.valueChanged = self.spin.valueChanged
+        self.combo.currentIndexChanged.connect(self._show_spin)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.combo)
+        layout.addWidget(self.spin)
+        self._show_spin()
+
+    def value(self) -> float:
+        data = self.combo.currentData()
+        return self.spin.value() if data is None else data
+
+    def setValue(self, value: float) -> None:
+        index = self.combo.findData(value)
+        if index < 0:
+            self.spin.setValue(int(value))
+            index = self.combo.findData(None)
+        self.combo.setCurrentIndex(index)
+        self._show_spin()
+
+    def setToolTip(self, text: str) -> None:
+        self.combo.setToolTip(text)
+        self.spin.setToolTip(text)
+
+    def _show_spin(self) -> None:
+        self.spin.setVisible(self.combo.currentData() is None)
+
+
 class _PathEdit(QWidget):
-    def __init__(self, *, folder: bool, placeholder: str = "") -> None:
+    def __init__(self, label: str, *, folder: bool, placeholder: str = "") -> None:
         super().__init__()
         self._folder = folder
         self.line = QLineEdit()
         self.line.setPlaceholderText(placeholder)
+        self.line.setAccessibleName(label)
         self.textChanged = self.line.textChanged
         browse = QPushButton("Choose…")
+        browse.setAccessibleName(f"Choose the {label.lower()}")
+        browse.setToolTip(f"Choose the {label.lower()} in a file dialog")
         browse.clicked.connect(self._browse)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.line, 1)
         layout.addWidget(browse)
+
+    def setToolTip(self, text: str) -> None:
+        super().setToolTip(text)
+        self.line.setToolTip(text)
 
     def _browse(self) -> None:
         start = self.line.text() or str(Path.home())
@@ -317,6 +384,8 @@ def _processing_editor(name: str, type_name: object, spec: FieldSpec | None = No
     spec = spec or FIELDS[name]
     if type_name in ("bool", bool):
         return QCheckBox(spec.label)
+    if spec.presets:
+        return PresetEdit(name)
     editor: QSpinBox | QDoubleSpinBox
     if type_name in ("int", int):
         editor = QSpinBox()
@@ -357,7 +426,7 @@ def _backend_editor(spec: BackendField) -> QWidget:
 def _set(editor: QWidget, value: Any) -> None:
     if isinstance(editor, QCheckBox):
         editor.setChecked(bool(value))
-    elif isinstance(editor, QSpinBox | QDoubleSpinBox):
+    elif isinstance(editor, QSpinBox | QDoubleSpinBox | PresetEdit):
         editor.setValue(value)
     elif isinstance(editor, QComboBox) and editor.isEditable():
         editor.setCurrentText(str(value))
@@ -372,7 +441,7 @@ def _set(editor: QWidget, value: Any) -> None:
 def _get(editor: QWidget) -> Any:
     if isinstance(editor, QCheckBox):
         return editor.isChecked()
-    if isinstance(editor, QSpinBox | QDoubleSpinBox):
+    if isinstance(editor, QSpinBox | QDoubleSpinBox | PresetEdit):
         return editor.value()
     if isinstance(editor, QComboBox) and editor.isEditable():
         return editor.currentText().strip()

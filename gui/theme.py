@@ -66,9 +66,10 @@ QLabel#shortcutKeys { background: palette(alternate-base); border: 1px solid pal
     border-radius: 4px; padding: 2px 8px; font-family: monospace; }
 QLabel#queueTitle { font-size: 11pt; font-weight: 600; }
 QToolBar { spacing: 4px; padding: 4px 6px; border: none; }
-QToolButton { padding: 4px 8px; border-radius: 5px; }
+QToolButton { padding: 4px 8px; border-radius: 5px; border: 2px solid transparent; }
 QToolButton:hover { background: palette(midlight); }
 QToolButton:checked { background: palette(midlight); }
+QToolButton:focus { border: 2px solid palette(highlight); }
 QSplitter::handle { background: palette(midlight); }
 QStatusBar { color: palette(placeholder-text); }
 """
@@ -97,11 +98,19 @@ def apply_theme(app: QApplication, scheme: str = SYSTEM) -> str:
     Returns the scheme applied."""
     app.setStyle("Fusion")
     chosen = system_scheme() if scheme == SYSTEM else scheme
-    app.setPalette(palette_for(chosen))
-    app.setStyleSheet(_STYLE_SHEET)
+    set_palette(app, palette_for(chosen))
     if scheme == SYSTEM and not app.property("framefanFollowsScheme"):
         app.setProperty("framefanFollowsScheme", True)
         QGuiApplication.styleHints().colorSchemeChanged.connect(
-            lambda _scheme: app.setPalette(palette_for(system_scheme()))
+            lambda _scheme: set_palette(app, palette_for(system_scheme()))
         )
     return chosen
+
+
+def set_palette(app: QApplication, palette: QPalette) -> None:
+    """Give every widget ``palette``. The style sheet is set again after it: widgets it
+    styles keep the colours of their last polish otherwise (dark text on a dark window
+    after the system turns dark)."""
+    app.setPalette(palette)
+    app.setStyleSheet("")
+    app.setStyleSheet(_STYLE_SHEET)

@@ -1,4 +1,5 @@
-"""UI state that is not a setting: window geometry, splitter positions, recent jobs."""
+"""UI state that is not a setting: window geometry, splitter positions, recent jobs, the
+job selected last."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ class UiState:
 
     def set_bytes_value(self, key: str, value: QByteArray) -> None:
         self._qs.setValue(key, value)
+
+    def text_value(self, key: str) -> str | None:
+        value = self._qs.value(key)
+        return value if isinstance(value, str) and value else None
+
+    def set_text_value(self, key: str, value: str | None) -> None:
+        if value:
+            self._qs.setValue(key, value)
+        else:
+            self._qs.remove(key)
 
     def recent_jobs(self) -> list[Path]:
         value = self._qs.value("recent_jobs") or []

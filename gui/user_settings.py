@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QGuiApplication
 
 from core.errors import SettingsError
 from core.limits import Limits
-from core.settings import Settings
+from core.settings import FIELDS, Settings
 
 from .appdirs import default_output_folder
 from .backends import BACKENDS, DEFAULT_BACKEND, FieldValue
@@ -51,9 +52,33 @@ def default_backend_values() -> dict[str, dict[str, FieldValue]]:
     return {key: item.defaults() for key, item in BACKENDS.items()}
 
 
+# Of a screen's width, what a maximized window leaves for the still (the queue, the GIF
+# column and the margins take the rest).
+_BESIDE_THE_STILL = 740
+
+
+def still_width_for_screen(width: float, pixel_ratio: float) -> int:
+    """The still size preset for a screen ``width`` pixels wide (logical) at
+    ``pixel_ratio`` device pixels each: the smallest that fills (nearly) the room a
+    maximized window gives the still, the largest preset on large or HiDPI screens. Never
+    the video's own size: a 4K source would make every still several megabytes."""
+    room = max(0.0, width - _BESIDE_THE_STILL) * pixel_ratio
+    sizes = sorted(int(v) for v in FIELDS["frame_width"].presets if v)
+    return next((size for size in sizes if size >= 0.9 * room), sizes[-1])
+
+
+def default_processing() -> Settings:
+    """The processing defaults, with the still size picked for this screen."""
+    screen = QGuiApplication.primaryScreen() if QGuiApplication.instance() else None
+    if screen is None:
+        return Settings()
+    width = still_width_for_screen(screen.availableGeometry().width(), screen.devicePixelRatio())
+    return Settings(frame_width=width)
+
+
 @dataclass(frozen=True)
 class UserSettings:
-    processing: Settings = field(default_factory=Settings)
+    processing: Settings = field(default_factory=default_processing)
     limits: Limits = field(default_factory=Limits)
     backend: str = DEFAULT_BACKEND
     output_folder: Path = field(default_factory=default_output_folder)
@@ -109,9 +134,9 @@ class SettingsStore:
         self._qs = QSettings(str(path), QSettings.Format.IniFormat)
 
     def load(self) -> UserSettings:
-        defaults = UserSettings()
-        processing = self._load_group(_PROCESSING, Settings)
-        limits = self._load_group(_LIMITS, Limits)
+        defaults = UserSettings()  # the still size from this screen, when none is saved
+        processing = self._load_group(_PROCESSING, Settings, default_processing())
+        limits = self._load_group(_LIMITS, Limits, Limits())
         values: dict[str, Any] = {}
         for name in APP_FIELD_NAMES:
             raw = self._qs.value(f"{_APP}/{name}")
@@ -144,10 +169,10 @@ class SettingsStore:
                 self._qs.setValue(f"{_BACKEND_GROUP.format(key)}/{name}", text)
         self._qs.sync()
 
-    def _load_group(self, group: str, kind: Any) -> Any:
-        """``kind`` (Settings, Limits) from a group; a value that does not validate keeps
-        its default."""
-        valid: dict[str, Any] = {}
+    def _load_group(self, group: str, kind: Any, defaults: Any) -> Any:
+        """``kind`` (Settings, Limits) from a group; a value that is missing or does not
+        validate keeps its value in ``defaults``."""
+        valid: dict[str, Any] = dict(defaults.to_dict())
         self._qs.beginGroup(group)
         try:
             for key in self._qs.childKeys():

@@ -65,8 +65,8 @@ def _shown_problems(window: MainWindow, job_dir: Path) -> list[str]:
         }
         if len(colours) < _MIN_COLOURS:
             problems.append(f"the still was painted with only {len(colours)} colours")
-    movie = preview.gif_view.movie()
-    if movie is None or not movie.isValid() or movie.frameCount() < 2:
+    gif = preview.gif_view
+    if gif.current_image() is None or gif.frame_count() < 2:
         problems.append("the snippet's GIF was not decoded (GIF image plugin missing?)")
     return problems
 

@@ -7,7 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 DEFAULT_SIZE = (1280, 800)
+MIN_SIZE = (760, 500)  # the still stays larger than the GIF beside it (the GIF column shrinks)
 QUEUE_WIDTH = 420
+QUEUE_MIN_WIDTH = 280
+PREVIEW_ROOM = 600  # in a window too small for both, the queue narrows first, to its minimum
 
 
 def build_layout(
@@ -21,6 +24,7 @@ def build_layout(
     queue_panel = QWidget()
     title = QLabel("Queue")
     title.setObjectName("queueTitle")
+    title.setBuddy(queue_view)
     queue_layout = QVBoxLayout(queue_panel)
     queue_layout.setContentsMargins(0, 10, 0, 0)
     queue_layout.setSpacing(6)
@@ -35,7 +39,7 @@ def build_layout(
     splitter.setChildrenCollapsible(False)
     splitter.setHandleWidth(1)
     splitter.setSizes([QUEUE_WIDTH, DEFAULT_SIZE[0] - QUEUE_WIDTH])
-    queue_panel.setMinimumWidth(320)
+    queue_panel.setMinimumWidth(QUEUE_MIN_WIDTH)
     central = QWidget()
     layout = QVBoxLayout(central)
     layout.setContentsMargins(0, 0, 0, 0)
@@ -44,6 +48,15 @@ def build_layout(
     layout.addWidget(splitter, 1)
     window.setCentralWidget(central)
     window.statusBar().addPermanentWidget(queue_status)
-    window.setMinimumSize(960, 600)
+    window.setMinimumSize(*MIN_SIZE)
     window.resize(*DEFAULT_SIZE)
     return splitter
+
+
+def favor_preview(splitter: QSplitter) -> None:
+    """Give the preview the room of a small window: the queue narrows before the still
+    does (down to the queue's minimum)."""
+    queue, preview = splitter.sizes()
+    if preview < PREVIEW_ROOM and queue > QUEUE_MIN_WIDTH:
+        narrower = max(QUEUE_MIN_WIDTH, queue + preview - PREVIEW_ROOM)
+        splitter.setSizes([narrower, queue + preview - narrower])

@@ -104,10 +104,14 @@ def test_json_lines_and_exit_status_for_a_mixed_batch(make_video, tmp_path: Path
     for item, (status, error) in expected.items():
         record = records[item]
         assert (record["status"], record["error"]) == (status, error)
-        manifest_path = tmp_path / record["manifest"]
-        assert manifest_path.name == MANIFEST_NAME
-        assert manifest_path.parent == job_dir_for(tmp_path / "results", tmp_path / item)
-        assert Manifest.load(manifest_path).status == status
+        job_dir = job_dir_for(tmp_path / "results", tmp_path / item)
+        if status == DONE:
+            manifest_path = tmp_path / record["manifest"]
+            assert manifest_path == job_dir / MANIFEST_NAME
+            assert Manifest.load(manifest_path).status == status
+        else:  # refused before any work: no job folder, no manifest
+            assert record["manifest"] is None
+            assert not job_dir.exists()
 
 
 def test_all_good_with_json_exits_zero(make_video, tmp_path: Path) -> None:

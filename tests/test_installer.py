@@ -12,9 +12,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
+import time
 import tomllib
 from pathlib import Path
 
@@ -38,7 +40,7 @@ SOURCES = ("build.spec", "pyproject.toml", "scripts/*.sh", "scripts/*.py", "core
            "gui/**/*.py", "resources/**/*", "infra/template.yaml",
            "LICENSE", "LICENSES/*")  # fmt: skip
 MAX_UNPACKED = 400 * 2**20
-UNUSED_QT = ("Qml", "Quick", "WebEngine", "Pdf", "Multimedia", "3D", "Network", "OpenGL")
+UNUSED_QT = ("Qml", "Quick", "WebEngine", "Pdf", "Multimedia", "3D", "OpenGL")
 
 CLIP = media.Spec("installer-6s.mp4", "testsrc2=s=320x180:r=25:d=6")
 
@@ -199,6 +201,38 @@ def test_exports_from_the_bundle(app, home, make_video):
     assert (home / "sheet.pdf").read_bytes().startswith(b"%PDF-")
 
 
+def test_a_second_launch_hands_a_video_to_the_bundles_open_window(app, home, make_video):
+    """``FrameFan VIDEO`` (a file manager's "Open with") while the window is open: the video
+    goes to that window, through the bundle's local socket (QtNetwork)."""
+    clip = make_video(CLIP)
+    runtime = home.parent / "run"
+    runtime.mkdir(mode=0o700)
+    env = clean_env(home, QT_QPA_PLATFORM="offscreen", XDG_RUNTIME_DIR=str(runtime))
+    log = home / ".local" / "state" / "FrameFan" / "log" / "framefan.log"
+    window = subprocess.Popen(
+        [str(app)], env=env, cwd=home, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "window open" not in (log.read_text() if log.exists() else ""):
+            assert window.poll() is None and time.monotonic() < deadline, "no window"
+            time.sleep(0.1)
+        second = run(app, str(clip), env=env, timeout=60)
+        assert second.returncode == 0, second.stderr
+        assert second.stdout == "FrameFan: handed 1 path to the FrameFan window already open\n"
+        queue = home / ".local" / "share" / "FrameFan" / "queue.json"
+        while str(clip) not in (queue.read_text() if queue.exists() else ""):
+            assert time.monotonic() < deadline, "the window did not take the video"
+            time.sleep(0.1)
+        window.send_signal(signal.SIGTERM)
+        assert window.wait(timeout=60) == 0
+    finally:
+        if window.poll() is None:
+            window.kill()
+            window.wait()
+
+
 def test_errors_are_one_line_with_the_command_lines_exit_statuses(app, home):
     env = clean_env(home)
     missing = run(app, "process", "missing.mp4", env=env)
@@ -287,5 +321,5 @@ def test_add_to_menu_from_the_bundle(app, home):
     result = run(app, "--add-to-menu", env=clean_env(home, XDG_DATA_HOME=str(data)))
     assert result.returncode == 0, result.stderr
     entry = (data / "applications" / "framefan.desktop").read_text()
-    assert f"\nExec={app}\n" in entry  # the unpacked program itself, wherever it was put
+    assert f"\nExec={app} %F\n" in entry  # the unpacked program itself, wherever it was put
     assert (data / "icons" / "hicolor" / "256x256" / "apps" / "framefan.png").stat().st_size

@@ -190,7 +190,7 @@ def test_bad_input_fails_the_job_without_raising(tmp_path: Path) -> None:
     manifest, events = run_job(path, tmp_path / "job")
     assert manifest.status == FAILED
     assert manifest.error == "notes.mp4: it is a text file, not a video"
-    assert Manifest.load(tmp_path / "job").error == manifest.error
+    assert not (tmp_path / "job").exists()  # a refused input gets no job folder
     assert [(e.status, e.error) for e in events.of(JobFinished)] == [(FAILED, manifest.error)]
     assert not events.of(SnippetStarted)
 
@@ -416,7 +416,13 @@ def test_batch_with_good_and_bad_inputs(make_video, tmp_path: Path) -> None:
     }
     for outcome in outcomes:
         assert outcome.job_dir == job_dir_for(out, outcome.input)
-        assert Manifest.load(outcome.manifest_path).status == outcome.manifest.status
+        if outcome.manifest.status == DONE:
+            assert Manifest.load(outcome.manifest_path).status == DONE
+        else:  # refused before any work: no folder holding only a manifest
+            assert not outcome.job_dir.exists()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        job_dir_for(out, p).name for p in (good, second_good)
+    )
     assert len(events.of(JobFinished)) == len(inputs)
 
 

@@ -228,7 +228,8 @@ def _report(
             record = {
                 "input": item,
                 "status": event.status,
-                "manifest": str(manifest_path),
+                # None for an input refused before any work: it gets no job folder.
+                "manifest": str(manifest_path) if manifest_path.is_file() else None,
                 "error": _error_line(event),
             }
             print(json.dumps(record, ensure_ascii=False), flush=True)

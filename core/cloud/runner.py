@@ -128,7 +128,7 @@ class LambdaRunner:
             held = job_folder.lock(job_dir)  # one writer per job folder, as locally
         except (job_folder.JobFolderError, OSError) as exc:
             return refused_outcome(self._emit, job_dir, src.name, self.settings, exc, BACKEND)
-        job = _CloudJob(self, src, job_dir)
+        job = _CloudJob(self, src, job_dir, fresh=held.created)
         with held:
             try:
                 job_folder.check_outputs(job_dir)  # downloads never go through a link
@@ -137,6 +137,9 @@ class LambdaRunner:
                 return job.fail(str(exc))
             except OSError as exc:
                 return job.fail(f"{src.name}: {exc.strerror or exc}")
+            finally:
+                if not job.recorded:  # refused before any work: no job folder
+                    held.discard_folder()
 
     # -- internals --------------------------------------------------------------------------
 
@@ -165,10 +168,12 @@ class LambdaRunner:
 class _CloudJob:
     """One run of one input."""
 
-    def __init__(self, runner: LambdaRunner, src: Source, job_dir: Path) -> None:
+    def __init__(self, runner: LambdaRunner, src: Source, job_dir: Path, fresh: bool) -> None:
         self.runner = runner
         self.src = src
         self.job_dir = job_dir
+        self.fresh = fresh  # the job folder was made for this run
+        self.recorded = not fresh  # a manifest is (or was) in the folder
         self.job_id = job_dir.name
         self.manifest: Manifest | None = None
         self.cloud_job = ""
@@ -178,7 +183,6 @@ class _CloudJob:
 
     async def run(self) -> Manifest:
         runner = self.runner
-        self.job_dir.mkdir(parents=True, exist_ok=True)
         if self.src.local_path is None:
             raise CloudError(f"{self.src.name}: only local files can be sent to AWS")
         info = await probe(self.src, ffmpeg=runner.ffmpeg)
@@ -486,14 +490,16 @@ class _CloudJob:
         manifest.status = FAILED
         self.manifest = manifest
         path = self.job_dir / MANIFEST_NAME
-        with contextlib.suppress(OSError):
-            path = self.save()
+        if self.recorded:  # an input refused before any work gets no folder
+            with contextlib.suppress(OSError):
+                path = self.save()
         self.runner._emit(JobFinished(self.job_id, FAILED, error, path))
         return manifest
 
     def save(self) -> Path:
         assert self.manifest is not None
         self.manifest.refresh_frames()
+        self.recorded = True
         return self.manifest.save(self.job_dir)
 
     def _session(self) -> CloudSession:

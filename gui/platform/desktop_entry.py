@@ -5,11 +5,16 @@ what the freedesktop.org specifications ask for, for the current user only: a de
 under ``$XDG_DATA_HOME/applications`` and the icon, at each size, under
 ``$XDG_DATA_HOME/icons/hicolor``. ``--remove-from-menu`` deletes exactly those files.
 Moving the folder later needs ``--add-to-menu`` again (the entry names the program's path).
+
+The entry declares the video types FrameFan opens, so file managers offer "Open with
+FrameFan"; the files chosen are handed to the program (``%F``), which adds them to the queue.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +27,15 @@ from ..icons import APP_ICON_SIZES, app_image
 DESKTOP_FILE_ID = "framefan"
 ENTRY_NAME = f"{DESKTOP_FILE_ID}.desktop"
 ICON_NAME = "framefan"
+
+# The MIME types (shared-mime-info names, with the aliases desktops still use) of the video
+# files FrameFan takes: core.input_safety.VIDEO_EXTENSIONS.
+VIDEO_MIME_TYPES = (
+    "video/mp4", "video/x-m4v", "video/quicktime", "video/3gpp", "video/3gpp2",
+    "video/x-matroska", "video/webm", "video/x-msvideo", "video/avi", "video/mp2t",
+    "video/mpeg", "video/x-mpeg", "application/mxf", "video/x-ms-wmv",
+    "application/vnd.ms-asf", "video/x-ms-asf", "video/x-flv", "video/ogg",
+)  # fmt: skip
 
 
 class DesktopEntryError(Exception):
@@ -73,7 +87,7 @@ def quote_exec_argument(argument: str) -> str:
 
 
 def entry_text(command: list[str]) -> str:
-    exec_line = " ".join(quote_exec_argument(a) for a in command)
+    exec_line = " ".join(quote_exec_argument(a) for a in command) + " %F"
     return "\n".join(
         [
             "[Desktop Entry]",
@@ -87,6 +101,7 @@ def entry_text(command: list[str]) -> str:
             "Terminal=false",
             "Categories=AudioVideo;Video;",
             "Keywords=video;gif;preview;thumbnail;snippet;frames;",
+            "MimeType=" + "".join(f"{kind};" for kind in VIDEO_MIME_TYPES),
             "StartupWMClass=FrameFan",
             f"X-FrameFan-Version={__version__}",
             "",
@@ -112,6 +127,7 @@ def add_to_menu(base: Path | None = None, command: list[str] | None = None) -> M
         files.entry.chmod(0o755)  # some desktops only start entries marked executable
     except OSError as exc:
         raise DesktopEntryError(f"cannot write the menu entry: {exc}") from exc
+    _update_mime_cache(files.entry.parent)
     return files
 
 
@@ -126,7 +142,24 @@ def remove_from_menu(base: Path | None = None) -> list[Path]:
         except OSError as exc:
             raise DesktopEntryError(f"cannot remove {path}: {exc}") from exc
         removed.append(path)
+    if removed:
+        _update_mime_cache(files.entry.parent)
     return removed
+
+
+def _update_mime_cache(applications: Path) -> None:
+    """Refresh the folder's cache of which entry opens which type, where the desktop keeps
+    one (without it, "Open with" menus may not list FrameFan until the next login)."""
+    tool = shutil.which("update-desktop-database")
+    if tool is not None:
+        subprocess.run(
+            [tool, "--quiet", str(applications)],
+            check=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=30,
+        )
 
 
 def _png(size: int) -> bytes:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent
 from PySide6.QtWidgets import QWidget
 
-from .frame_view import CANVAS, CANVAS_TEXT
+from .frame_view import APPROXIMATE_TEXT, CANVAS, CANVAS_TEXT, fitted, paint_badge
 
 THUMB = QSize(192, 108)
 _LABEL_H = 20
@@ -21,6 +21,7 @@ class HoverPreview(QWidget):
         super().__init__(parent)
         self._image: QImage | None = None
         self._label = ""
+        self._approximate = False
         self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.resize(self.sizeHint())
         self.hide()
@@ -28,9 +29,17 @@ class HoverPreview(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(THUMB.width() + 2 * _PAD, THUMB.height() + _LABEL_H + 2 * _PAD)
 
-    def show_at(self, anchor: QPoint, image: QImage | None, label: str) -> None:
+    def image(self) -> QImage | None:
+        return self._image
+
+    def label(self) -> str:
+        return self._label
+
+    def show_at(
+        self, anchor: QPoint, image: QImage | None, label: str, *, approximate: bool = False
+    ) -> None:
         """Show above ``anchor`` (parent coordinates), kept inside the parent."""
-        self._image, self._label = image, label
+        self._image, self._label, self._approximate = image, label, approximate
         size = self.sizeHint()
         parent = self.parentWidget()
         x = anchor.x() - size.width() // 2
@@ -51,16 +60,19 @@ class HoverPreview(QWidget):
         painter.setPen(QColor(255, 255, 255, 60))
         painter.setBrush(CANVAS)
         painter.drawRoundedRect(self.rect().adjusted(0, 0, -1, -1), 6, 6)
-        picture = QRect(_PAD, _PAD, THUMB.width(), THUMB.height())
+        picture = QRectF(_PAD, _PAD, THUMB.width(), THUMB.height())
         if self._image is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(picture, self._image)
+            target = fitted(picture, self._image)
+            painter.drawImage(target, self._image)
+            if self._approximate:
+                paint_badge(painter, target, APPROXIMATE_TEXT)
         else:
             painter.setPen(CANVAS_TEXT)
             painter.drawText(picture, Qt.AlignmentFlag.AlignCenter, "not rendered yet")
         painter.setPen(QColor("#e8eaed"))
         painter.drawText(
-            QRect(0, picture.bottom() + 1, self.width(), _LABEL_H),
+            QRect(0, round(picture.bottom()) + 1, self.width(), _LABEL_H),
             Qt.AlignmentFlag.AlignCenter,
             self._label,
         )

@@ -14,13 +14,14 @@ decoded from memory, with Qt's allocation limit on the decoded size.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Signal
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QImage, QImageReader
 
 from core.errors import FrameFanError
@@ -34,7 +35,8 @@ _MAX_DECODED_MB = 256  # a still decoded, at most (an 8K picture takes 130 MB)
 
 class ImageKey(NamedTuple):
     path: str
-    width: int = 0  # 0 × 0: the image's own size
+    # The box the image is decoded to fit, its shape kept; 0 × 0: the image's own size.
+    width: int = 0
     height: int = 0
 
     @classmethod
@@ -45,8 +47,10 @@ class ImageKey(NamedTuple):
 
 
 def decode(key: ImageKey) -> QImage | None:
-    """Read one image, scaled while decoding when a size is given (JPEG decodes at 1/2,
-    1/4 or 1/8 scale for the price of that size); None when it cannot be read."""
+    """Read one image, scaled while decoding to fit the key's box with its shape kept when
+    a box is given (JPEG decodes at 1/2, 1/4 or 1/8 scale for the price of that size); None
+    when it cannot be read. Only a regular file of its job folder, of bounded size, is read,
+    and it is decoded from memory."""
     path = Path(key.path)
     try:
         data = read_job_file(path, within=path.parent.parent, limit=MAX_IMAGE_BYTES)
@@ -57,11 +61,19 @@ def decode(key: ImageKey) -> QImage | None:
     buffer.open(QIODevice.OpenModeFlag.ReadOnly)
     reader = QImageReader(buffer)
     reader.setAllocationLimit(_MAX_DECODED_MB)
-    if key.width and key.height:
-        reader.setScaledSize(QSize(key.width, key.height))
+    box = QSize(key.width, key.height)
+    size = reader.size()
+    if not box.isEmpty() and size.isValid():
+        reader.setScaledSize(size.scaled(box, Qt.AspectRatioMode.KeepAspectRatio))
     image = reader.read()
     buffer.close()
-    return None if image.isNull() else image
+    if image.isNull():
+        return None
+    if not box.isEmpty() and not size.isValid():  # a format that cannot tell its size first
+        image = image.scaled(
+            box, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+        )
+    return image
 
 
 class ImageCache(QObject):
@@ -110,6 +122,13 @@ class ImageCache(QObject):
     def forget_unreadable(self) -> None:
         """Try again images that could not be read (files may have been written since)."""
         self._unreadable.clear()
+
+    def forget_under(self, folder: Path) -> None:
+        """Drop every image of ``folder`` (its files are about to be written anew)."""
+        prefix = str(folder) + ("" if str(folder).endswith(("/", "\\")) else os.sep)
+        for key in [k for k in self._images if k.path.startswith(prefix)]:
+            self._bytes -= self._images.pop(key).sizeInBytes()
+        self._unreadable = {k for k in self._unreadable if not k.path.startswith(prefix)}
 
     def idle(self) -> bool:
         return self._decoder.idle()

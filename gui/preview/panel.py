@@ -1,31 +1,49 @@
-"""The preview of the selected job: large frame at the current position, the current
-snippet's GIF beside it, the timeline below; updated live as snippets finish."""
+"""The preview of the selected job: large still at the current position, the current
+snippet's GIF beside it (following the playhead), the timeline below; updated live as
+snippets finish. When there is no job to show, the still and the timeline say why, and what
+to do."""
 
 from __future__ import annotations
 
-import math
+import html
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette, QResizeEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from core.manifest import DONE, FAILED
-from core.timefmt import format_clock
 
 from .frame_view import FrameView
 from .gif_view import GifView
 from .hover import THUMB, HoverPreview
 from .image_cache import ImageCache, ImageKey
-from .timeline import Timeline
+from .timeline import NO_JOB, Timeline, clock_text
 from .timeline_model import TimelineModel
 
 # Stills decoded ahead of the playhead (a held key then finds them ready), when it moves by
 # at most PREFETCH_STEP stills at a time.
 PREFETCH = 3
 PREFETCH_STEP = 2
-# The GIF follows the playhead once it rests this long: creating a movie for every snippet
-# crossed during a fast drag would only slow the drag down.
+# A GIF not shown yet is opened once the playhead rests this long, when it got there by a
+# jump or a fast drag (opening one for every snippet crossed would only slow the drag down);
+# within a GIF, and in playback or stepping, its picture follows at once.
 GIF_SETTLE_MS = 120
+# The GIF column takes this share of the room beside the still, within these bounds: the
+# still stays the larger picture in a small window, and the GIF keeps its size in a large one.
+SIDE_SHARE = 0.3
+SIDE_MIN = 150
+SIDE_MAX = 260
+MARGINS = 14
+SPACING = 14
+SELECT_A_JOB = "Select a job in the queue, or drop videos on the window."
 
 
 class PreviewPanel(QWidget):
@@ -36,34 +54,40 @@ class PreviewPanel(QWidget):
         self._hover_key: ImageKey | None = None
         self._last_t = 0.0
 
-        self.title = QLabel()
+        self.title = ElidedLabel()
         self.title.setObjectName("previewTitle")
-        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.clock = QLabel()
         self.clock.setObjectName("previewClock")
+        self.clock.setTextFormat(Qt.TextFormat.PlainText)
         self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        # Wide enough for any time and speed, so that ticking never resizes the layout.
-        self.clock.setMinimumWidth(
-            self.clock.fontMetrics().horizontalAdvance("◀ 64×   0:00:00 / 0:00:00") + 24
-        )
+        self.clock.setAccessibleName("Playhead position")
+        self.transport = QHBoxLayout()
+        self.transport.setSpacing(2)
+        self._buttons: list[QToolButton] = []
         self.frame_view = FrameView()
         self.gif_view = GifView()
         self.details = QLabel()
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
         self.details.setObjectName("secondaryText")
         self.details.setWordWrap(True)
         self.details.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.details.setAccessibleName("Job details")
         self.timeline = Timeline(cache)
         self.hover = HoverPreview(self)
         self._gif_timer = QTimer(self)
+        self._gif_timer.setObjectName("gifSettle")
         self._gif_timer.setSingleShot(True)
         self._gif_timer.setInterval(GIF_SETTLE_MS)
-        self._gif_timer.timeout.connect(self._show_gif)
+        self._gif_timer.timeout.connect(self._show_gif_now)
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
+        header.addLayout(self.transport)
+        header.addSpacing(8)
         header.addWidget(self.clock)
         side = QVBoxLayout()
-        side.setSpacing(10)
+        side.setContentsMargins(0, 0, 0, 0)
+        side.setSpacing(8)
         side.addWidget(_section("Snippet GIF"))
         side.addWidget(self.gif_view)
         side.addSpacing(6)
@@ -72,13 +96,13 @@ class PreviewPanel(QWidget):
         side.addStretch(1)
         self.side = side_widget = QWidget()
         side_widget.setLayout(side)
-        side_widget.setFixedWidth(self.gif_view.minimumSizeHint().width() + 20)
+        side_widget.setFixedWidth(SIDE_MAX)
         middle = QHBoxLayout()
-        middle.setSpacing(14)
+        middle.setSpacing(SPACING)
         middle.addWidget(self.frame_view, 1)
         middle.addWidget(side_widget)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 10, 14, 10)
+        layout.setContentsMargins(MARGINS, 10, MARGINS, 10)
         layout.setSpacing(10)
         layout.addLayout(header)
         layout.addLayout(middle, 1)
@@ -88,10 +112,29 @@ class PreviewPanel(QWidget):
         self.timeline.hoverChanged.connect(self._show_hover)
         self.timeline.playingChanged.connect(lambda _speed: self._update_clock())
         cache.loaded.connect(self._on_loaded)
-        self.show_message("Select a job in the queue, or drop videos on the window.")
+        self.show_message(SELECT_A_JOB)
 
     def minimumSizeHint(self) -> QSize:
-        return QSize(520, 360)
+        return QSize(380, 300)
+
+    def add_transport(self, actions: list[QAction]) -> list[QToolButton]:
+        """Buttons for ``actions`` beside the clock (play, step), for the mouse and for Tab."""
+        buttons = []
+        for action in actions:
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setAutoRaise(True)
+            button.setFocusPolicy(Qt.FocusPolicy.TabFocus)
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonIconOnly)
+            self.transport.addWidget(button)
+            buttons.append(button)
+        self._buttons += buttons
+        self._show_transport(self._model is not None)
+        return buttons
+
+    def _show_transport(self, shown: bool) -> None:
+        for button in self._buttons:
+            button.setVisible(shown)
 
     # -- what is shown --------------------------------------------------------------------
 
@@ -101,17 +144,22 @@ class PreviewPanel(QWidget):
     def job_dir(self) -> Path | None:
         return self._model.job_dir if self._model else None
 
-    def show_message(self, message: str, title: str = "") -> None:
-        """No job to show: say why."""
+    def idle(self) -> bool:
+        return self.gif_view.idle() and not self._gif_timer.isActive()
+
+    def show_message(self, message: str, title: str = "", hint: str = NO_JOB) -> None:
+        """No job to show: ``message`` says why, ``hint`` (on the timeline) what to do."""
         self._model = None
-        self.side.hide()  # nothing to tell about no job
         self._gif_timer.stop()
-        self.timeline.set_model(None)
+        self.side.hide()  # nothing to tell about no job
+        self._show_transport(False)
+        self.timeline.set_model(None, hint)
         self.title.setText(title)
         self.clock.setText("")
         self.details.setText("")
         self.frame_view.set_image(None, message)
-        self.gif_view.set_gif(None, "", "")
+        self.frame_view.setAccessibleDescription(message)
+        self.gif_view.set_gif(None, -1, "", "")
 
     def set_job(self, model: TimelineModel, position: float | None = None) -> None:
         """Show a job; keeps the position when it is the job already shown."""
@@ -119,13 +167,15 @@ class PreviewPanel(QWidget):
         keep = self.timeline.position() if same else 0.0
         self._model = model
         self.side.show()
+        self._show_transport(True)
         self.title.setText(model.name)
+        # Wide enough for any time of this job and any speed: ticking never moves the layout.
+        longest = clock_text(model.duration)
+        widest = f"◀ 64×  {longest} / {longest}".replace("1", "0")
+        self.clock.setMinimumWidth(self.clock.fontMetrics().horizontalAdvance(widest) + 12)
         self.timeline.set_model(model)
-        t = keep if position is None else position
-        self.timeline.set_position(t)
+        self.timeline.set_position(keep if position is None else position)
         self._show_position(self.timeline.position())
-        self._gif_timer.stop()
-        self._show_gif()
 
     def mark_snippet(self, index: int, status: str) -> None:
         """A snippet of the shown job changed state (e.g. finished while the job runs)."""
@@ -139,6 +189,11 @@ class PreviewPanel(QWidget):
         else:
             self._update_details()
 
+    def forget_pictures(self, job_dir: Path) -> None:
+        """The job in ``job_dir`` starts (perhaps over): its GIFs are to be read again."""
+        if self.job_dir() == job_dir:
+            self.gif_view.forget()
+
     def set_position(self, t: float) -> None:
         self.timeline.set_position(t)
 
@@ -150,6 +205,13 @@ class PreviewPanel(QWidget):
         self.timeline.stop()
         self.gif_view.stop()
 
+    # -- layout ---------------------------------------------------------------------------
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        room = event.size().width() - 2 * MARGINS - SPACING
+        self.side.setFixedWidth(max(SIDE_MIN, min(SIDE_MAX, round(room * SIDE_SHARE))))
+        super().resizeEvent(event)
+
     # -- reacting -------------------------------------------------------------------------
 
     def _show_position(self, t: float) -> None:
@@ -159,34 +221,40 @@ class PreviewPanel(QWidget):
         step, self._last_t = t - self._last_t, t
         n = model.frame_at(t)
         snippet = model.snippet_at(t)
-        path = model.frame_path(n) if n is not None else None
-        if path is not None:
-            image = self._cache.load_now(ImageKey.of(path))
-            self.frame_view.set_image(image, "" if image else f"Cannot read {path.name}")
-            self._prefetch(model, n, step)
+        picture = model.picture(n) if n is not None else None
+        if picture is not None:
+            image = self._cache.load_now(ImageKey.of(picture.path))
+            message = "" if image else f"Cannot read {picture.path.name}"
+            self.frame_view.set_image(image, message, approximate=picture.approximate)
+            if not picture.approximate:
+                self._prefetch(model, n, step)
         else:
             self.frame_view.set_image(None, _not_rendered(model, snippet))
-        if abs(step) > model.settings.snippet_seconds / 2 or self.gif_view.path() is None:
-            self._gif_timer.start()  # moving fast (or nothing showing): wait until it rests
+        jumped = abs(step) > model.settings.snippet_seconds / 2
+        if jumped and model.gif_path(snippet) != self.gif_view.path():
+            self._gif_timer.start()  # a jump or a fast drag: wait until the playhead rests
         else:
-            self._show_gif()
+            self._show_gif_now()
         self._update_clock()
         self._update_details()
 
-    def _show_gif(self) -> None:
+    def _show_gif_now(self) -> None:
         model = self._model
         if model is None:
             return
-        snippet = model.snippet_at(self.timeline.position())
+        t = self.timeline.position()
+        snippet = model.snippet_at(t)
         start, end = model.starts[snippet], model.snippet_end(snippet)
-        span = f"{_clock(start)}–{_clock(end)}"
-        caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
-        self.gif_view.set_gif(model.gif_path(snippet), caption, _not_rendered(model, snippet))
+        caption = f"Snippet {snippet + 1} of {model.snippet_count} · {_span(start, end)}"
+        self.gif_view.set_gif(
+            model.gif_path(snippet), model.gif_frame_at(t), caption, _not_rendered(model, snippet)
+        )
 
     def _prefetch(self, model: TimelineModel, n: int | None, step: float) -> None:
         """Decode the next stills in the direction of travel while the user steps through
-        the video (a held key, a slow drag). Jumps and fast drags prefetch nothing: the
-        next position cannot be guessed, and decoding for nothing slows the one needed."""
+        the video (a held key, a slow drag, playback). Jumps and fast drags prefetch
+        nothing: the next position cannot be guessed, and decoding for nothing slows the
+        one needed."""
         interval = model.settings.frame_interval
         if n is None or step == 0 or abs(step) > PREFETCH_STEP * interval:
             return
@@ -203,22 +271,38 @@ class PreviewPanel(QWidget):
         model = self._model
         if model is None:
             return
-        text = f"{_clock(self.timeline.position())} / {_clock(model.duration)}"
+        position = self.timeline.position()
+        text = f"{clock_text(position)} / {clock_text(model.duration)}"
         speed = self.timeline.speed()
         if speed:
-            text = f"{'▶' if speed > 0 else '◀'} {abs(speed)}×   {text}"
+            text = f"{'▶' if speed > 0 else '◀'} {abs(speed)}×  {text}"
         _set_text(self.clock, text)
+        n = model.frame_at(position)
+        description = (
+            f"Still {n + 1} of {model.frame_count}, at {clock_text(position)}"
+            if n is not None
+            else f"At {clock_text(position)}"
+        )
+        if self.frame_view.image() is None:
+            description += ": " + self.frame_view.message()
+        if self.frame_view.accessibleDescription() != description:
+            self.frame_view.setAccessibleDescription(description)
 
     def _update_details(self) -> None:
         model = self._model
         if model is None:
             return
         done, failed = model.counts()
+        stills = (
+            f"{model.frame_count} stills every {model.settings.frame_interval:g} s"
+            if model.settings.frames
+            else "no stills (GIFs only)"
+        )
         lines = [
-            f"{model.width}×{model.height} · {_clock(model.duration)}",
+            f"{model.width}×{model.height} · {clock_text(model.duration)}",
             f"{done} of {model.snippet_count} snippets rendered"
             + (f", {failed} failed" if failed else ""),
-            f"{model.frame_count} stills every {model.settings.frame_interval:g} s",
+            stills,
         ]
         _set_text(self.details, "\n".join(lines))
 
@@ -230,21 +314,22 @@ class PreviewPanel(QWidget):
             self._hover_key = None
             return
         n = model.frame_at(t)
-        path = model.frame_path(n) if n is not None else None
+        picture = model.picture(n) if n is not None else None
         image = None
         self._hover_key = None
-        if path is not None:
-            size = THUMB.scaled(
-                QSize(round(THUMB.height() * model.aspect), THUMB.height()),
-                Qt.AspectRatioMode.KeepAspectRatio,
-            )
-            key = ImageKey.of(path, size)
+        if picture is not None:
+            key = ImageKey.of(picture.path, THUMB)
             image = self._cache.get(key)
             if image is None:
                 self._hover_key = key
                 self._cache.request([key])
         point = self.timeline.mapTo(self, anchor.toPoint())
-        self.hover.show_at(QPoint(point.x(), point.y()), image, _clock(t))
+        self.hover.show_at(
+            QPoint(point.x(), point.y()),
+            image,
+            clock_text(t),
+            approximate=picture is not None and picture.approximate,
+        )
 
     def _on_loaded(self, key: ImageKey) -> None:
         if key == self._hover_key:
@@ -261,14 +346,39 @@ def _not_rendered(model: TimelineModel, snippet: int) -> str:
     return f"Snippet {snippet + 1} is not rendered yet."
 
 
-def _clock(t: float) -> str:
-    """A position as players show it: the second it is in (1:29.6 is still 1:29)."""
-    return format_clock(math.floor(t + 1e-6))
+def _span(start: float, end: float) -> str:
+    return f"{clock_text(start)}–{clock_text(end)}"
 
 
 def _set_text(label: QLabel, text: str) -> None:
     if label.text() != text:  # an unchanged label must not cost a relayout while scrubbing
         label.setText(text)
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends in … when its text does not fit (a long file name in a
+    narrow window), its full text in the tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(f"<p>{html.escape(text)}</p>" if text else "")  # a name, not markup
+        self.setAccessibleName(text)
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(40, super().minimumSizeHint().height())
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        text = self.fontMetrics().elidedText(
+            self.text(), Qt.TextElideMode.ElideMiddle, self.width()
+        )
+        painter.drawText(self.rect(), int(self.alignment()), text)
 
 
 def _section(text: str) -> QLabel:

@@ -1,63 +1,172 @@
-"""Keyboard shortcuts: the timeline's key map and the sheet that lists every shortcut."""
+"""The preview's keys, declared once: each binding becomes a QAction (in the Playback menu,
+with its shortcut) and a row of the shortcut sheet.
+
+A binding's scope says where its key works: ``WINDOW`` keys work wherever the keyboard focus
+is in the main window (Space plays even while the queue has the focus, as in an editor);
+``TIMELINE`` keys only while the timeline has the focus, because elsewhere the same keys move
+through the queue's rows. A focused button, check box or list of choices keeps Space and
+Enter for itself (:class:`FocusedControlKeys`).
+
+To add a key: add a :class:`Binding` (and a handler for its command where the actions are
+built), and put it in a row of :data:`SHEET_ROWS`. Free for marks and the clipboard: I, O, M
+and Ctrl+C (``tests/gui/test_keys.py`` checks that nothing else takes them).
+"""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QGridLayout, QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import partial
 
-_NONE = Qt.KeyboardModifier.NoModifier
-_SHIFT = Qt.KeyboardModifier.ShiftModifier
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QGridLayout,
+    QLabel,
+    QVBoxLayout,
+    QWidget,
+)
 
-# (key, modifiers) -> (command, argument) understood by the timeline.
-TIMELINE_KEYS: dict[tuple[Qt.Key, Qt.KeyboardModifier], tuple[str, int]] = {
-    (Qt.Key.Key_Left, _NONE): ("step", -1),
-    (Qt.Key.Key_Right, _NONE): ("step", 1),
-    (Qt.Key.Key_Left, _SHIFT): ("snippet", -1),
-    (Qt.Key.Key_Right, _SHIFT): ("snippet", 1),
-    (Qt.Key.Key_Home, _NONE): ("home", 0),
-    (Qt.Key.Key_End, _NONE): ("end", 0),
-    (Qt.Key.Key_J, _NONE): ("play", -1),
-    (Qt.Key.Key_K, _NONE): ("stop", 0),
-    (Qt.Key.Key_L, _NONE): ("play", 1),
-}
+WINDOW = "window"
+TIMELINE = "timeline"
 
-SHEET: dict[str, list[tuple[str, str]]] = {
-    "Timeline": [
-        ("← →", "Back / forward one second (hold to keep going)"),
-        ("Shift ← →", "Back / forward one snippet"),
-        ("Home  End", "First / last frame"),
-        ("J  K  L", "Play backward / stop / play forward; press J or L again to go faster"),
-        ("Click, drag", "Jump to a time; drag to scrub"),
-        ("Hover", "Thumbnail of the time under the pointer"),
-    ],
-    "Queue": [
-        ("Ctrl+O", "Add videos"),
-        ("Ctrl+Shift+O", "Add a folder"),
-        ("Drop", "Drop videos or folders anywhere on the window"),
-        ("Space", "Pause or resume the selected job"),
-        ("Delete", "Remove the selected job from the queue (its files stay)"),
-        ("Drag a row", "Change the order of the queue"),
-    ],
-    "Window": [
-        ("Ctrl+J", "Open an earlier job from its manifest"),
-        ("Ctrl+,", "Settings"),
-        ("?", "This sheet"),
-        ("Ctrl+Q", "Quit"),
-    ],
-}
+
+@dataclass(frozen=True)
+class Binding:
+    name: str  # the action's name (unique)
+    command: str  # what it runs, with ``arg`` (see Timeline.run_command)
+    arg: int
+    key: str  # in QKeySequence's portable form
+    text: str  # as the menu shows it
+    scope: str = WINDOW
+    repeat: bool = True  # runs again and again while the key is held
+
+
+PLAYBACK: tuple[Binding, ...] = (
+    Binding("play_pause", "toggle_play", 0, "Space", "Play", repeat=False),
+    Binding("play_backward", "shuttle", -1, "J", "Play backward", repeat=False),
+    Binding("stop", "stop", 0, "K", "Stop", repeat=False),
+    Binding("play_forward", "shuttle", 1, "L", "Play forward", repeat=False),
+    Binding("previous_still", "still", -1, ",", "Previous still"),
+    Binding("next_still", "still", 1, ".", "Next still"),
+    Binding("back_second", "seconds", -1, "Left", "Back 1 second", TIMELINE),
+    Binding("forward_second", "seconds", 1, "Right", "Forward 1 second", TIMELINE),
+    Binding("back_ten", "seconds", -10, "Shift+Left", "Back 10 seconds", TIMELINE),
+    Binding("forward_ten", "seconds", 10, "Shift+Right", "Forward 10 seconds", TIMELINE),
+    Binding("previous_boundary", "boundary", -1, "Up", "Previous snippet boundary", TIMELINE),
+    Binding("next_boundary", "boundary", 1, "Down", "Next snippet boundary", TIMELINE),
+    Binding("go_to_start", "home", 0, "Home", "Go to start", TIMELINE),
+    Binding("go_to_end", "end", 0, "End", "Go to end", TIMELINE),
+)
+BINDINGS = {b.name: b for b in PLAYBACK}
+# Kept free for the marks (in, out, marker) and copying a still.
+RESERVED_KEYS = ("I", "O", "M", "Ctrl+C")
+
+# The sheet's playback rows: bindings shown together, and what they do.
+SHEET_ROWS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("play_pause",), "Play or pause the preview"),
+    (
+        ("play_backward", "stop", "play_forward"),
+        "Play backward / stop / play forward; J or L again goes faster",
+    ),
+    (("previous_still", "next_still"), "One still back / forward"),
+    (("back_second", "forward_second"), "One second back / forward (hold to keep going)"),
+    (("back_ten", "forward_ten"), "10 seconds back / forward"),
+    (("previous_boundary", "next_boundary"), "Previous / next snippet boundary"),
+    (("go_to_start", "go_to_end"), "First / last still"),
+)
+TIMELINE_NOTE = "To the timeline: arrows, Home and End then move the playhead (or click it)"
+
+_SYMBOLS = {"Left": "←", "Right": "→", "Up": "↑", "Down": "↓"}
+
+
+def key_label(key: str) -> str:
+    """A key as the sheet shows it: ``Shift+Left`` → ``Shift+←``."""
+    text = QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)
+    *modifiers, last = text.split("+") if text != "+" else [text]
+    return "+".join([*modifiers, _SYMBOLS.get(last, last)])
+
+
+def playback_rows() -> list[tuple[str, str]]:
+    return [
+        ("  ".join(key_label(BINDINGS[name].key) for name in names), text)
+        for names, text in SHEET_ROWS
+    ]
+
+
+def action_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
+    """Sheet rows of actions with a shortcut: their keys and their menu text."""
+    rows = []
+    for action in actions:
+        if not action.shortcut().isEmpty():
+            text = action.text().replace("&", "").rstrip("…")
+            rows.append((key_label(action.shortcut().toString()), text))
+    return rows
+
+
+def build_playback_actions(
+    window: QWidget, timeline: QWidget, run: Callable[[str, int], None]
+) -> dict[str, QAction]:
+    """One QAction per binding, its shortcut working in the binding's scope; triggering it
+    calls ``run(command, arg)``."""
+    actions = {}
+    for binding in PLAYBACK:
+        action = QAction(binding.text, window)
+        action.setObjectName(binding.name)
+        action.setShortcut(QKeySequence(binding.key))
+        action.setAutoRepeat(binding.repeat)
+        if binding.scope == WINDOW:
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            window.addAction(action)
+        else:
+            action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+            timeline.addAction(action)
+        action.triggered.connect(partial(_run, run, binding.command, binding.arg))
+        actions[binding.name] = action
+    return actions
+
+
+def _run(run: Callable[[str, int], None], command: str, arg: int, _checked: bool = False) -> None:
+    run(command, arg)
+
+
+class FocusedControlKeys(QObject):
+    """Lets a focused button, check box or list of choices have Space and Enter (pressing
+    it), rather than a window shortcut on the same key taking them."""
+
+    _KEYS = (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Select)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() in self._KEYS
+            and isinstance(watched, QAbstractButton | QComboBox)
+        ):
+            event.accept()  # the control receives the key press instead of the shortcut
+        return False
 
 
 class ShortcutSheet(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Every shortcut, by section: ``sections`` maps a title to (keys, description) rows."""
+
+    def __init__(
+        self, sections: dict[str, list[tuple[str, str]]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Keyboard shortcuts")
+        self.sections = sections
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(6)
         row = 0
-        for section, items in SHEET.items():
+        for section, items in sections.items():
             title = QLabel(section)
             font = title.font()
             font.setBold(True)
@@ -69,13 +178,20 @@ class ShortcutSheet(QDialog):
             grid.addWidget(title, row, 0, 1, 2)
             row += 1
             for keys, description in items:
-                key_label = QLabel(keys)
-                key_label.setObjectName("shortcutKeys")
-                key_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                grid.addWidget(key_label, row, 0)
-                grid.addWidget(QLabel(description), row, 1)
+                key_label_widget = QLabel(keys)
+                key_label_widget.setObjectName("shortcutKeys")
+                key_label_widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                text = QLabel(description)
+                text.setWordWrap(True)
+                key_label_widget.setAccessibleName(keys)
+                key_label_widget.setAccessibleDescription(description)
+                grid.addWidget(key_label_widget, row, 0)
+                grid.addWidget(text, row, 1)
                 row += 1
+        grid.setColumnStretch(1, 1)
         layout.addLayout(grid)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this sheet")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
+        self.setMinimumWidth(560)

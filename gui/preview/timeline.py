@@ -1,6 +1,6 @@
 """The timeline: a time ruler, a filmstrip of the job's stills, which snippets are rendered,
-snippet boundaries and the playhead. Click or drag to scrub, hover for a thumbnail, keys
-to step (see :mod:`gui.preview.shortcuts`).
+snippet boundaries and the playhead. Click or drag to scrub, hover for a thumbnail; the
+keys of :mod:`gui.preview.shortcuts` run :meth:`Timeline.run_command`.
 
 Only the thumbnails of the visible filmstrip slots are ever requested, so the cost of a
 paint does not depend on the length of the video.
@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFocusEvent,
-    QKeyEvent,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -28,8 +27,9 @@ from PySide6.QtWidgets import QSizePolicy, QWidget
 from core.manifest import DONE, FAILED
 from core.timefmt import format_clock
 
+from .frame_view import fitted
 from .image_cache import ImageCache, ImageKey
-from .shortcuts import TIMELINE_KEYS
+from .player import Player
 from .timeline_model import TimelineModel
 
 MARGIN = 10
@@ -38,10 +38,10 @@ STRIP_H = 56
 GAP = 4
 BAND_H = 6
 _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
-_PLAY_TICK_MS = 40
-_MAX_SPEED = 64
+APPROXIMATE_OPACITY = 0.6  # an approximate thumbnail is drawn faded
 
 FAILED_COLOR = QColor("#d64545")
+NO_JOB = "No job selected"
 
 
 class Timeline(QWidget):
@@ -53,18 +53,19 @@ class Timeline(QWidget):
         super().__init__(parent)
         self._cache = cache
         self._model: TimelineModel | None = None
+        self._placeholder = NO_JOB
         self._position = 0.0
         self._hover_x: float | None = None
         self._wanted: set[ImageKey] = set()
-        self._speed = 0
-        self._player = QTimer(self)
-        self._player.setInterval(_PLAY_TICK_MS)
-        self._player.timeout.connect(self._play_step)
+        self._player = Player(parent=self)
+        self._player.moved.connect(self._played_to)
+        self._player.speedChanged.connect(self.playingChanged)
         cache.loaded.connect(self._on_loaded)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.setAccessibleName("Timeline")
+        self._describe()
 
     def sizeHint(self) -> QSize:
         return QSize(640, MARGIN * 2 + RULER_H + STRIP_H + GAP + BAND_H)
@@ -77,11 +78,17 @@ class Timeline(QWidget):
     def model(self) -> TimelineModel | None:
         return self._model
 
-    def set_model(self, model: TimelineModel | None) -> None:
+    def set_model(self, model: TimelineModel | None, placeholder: str = NO_JOB) -> None:
+        """Show ``model``; with none, ``placeholder`` says why (and what to do)."""
         self.stop()
         self._model = model
+        self._placeholder = placeholder
         self._position = 0.0
+        self._describe()
         self.update()
+
+    def placeholder(self) -> str:
+        return "" if self._model is not None else self._placeholder
 
     def position(self) -> float:
         return self._position
@@ -94,16 +101,14 @@ class Timeline(QWidget):
             return
         self._position = t
         self.update()
+        self._describe()
         self.positionChanged.emit(t)
 
     def speed(self) -> int:
-        return self._speed
+        return self._player.speed
 
     def stop(self) -> None:
-        if self._speed:
-            self._speed = 0
-            self._player.stop()
-            self.playingChanged.emit(0)
+        self._player.stop()
 
     # -- geometry -------------------------------------------------------------------------
 
@@ -133,9 +138,15 @@ class Timeline(QWidget):
         painter.fillRect(self.rect(), palette.color(QPalette.ColorRole.Base))
         model = self._model
         strip = self._strip_rect()
+        if self.hasFocus():
+            self._paint_focus(painter, palette)
         if model is None:
             painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
-            painter.drawText(strip, Qt.AlignmentFlag.AlignCenter, "No job selected")
+            painter.drawText(
+                self.rect().adjusted(MARGIN * 2, MARGIN, -MARGIN * 2, -MARGIN),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self._placeholder,
+            )
             return
         self._paint_ruler(painter, model, palette)
         self._paint_strip(painter, model, strip, palette)
@@ -147,6 +158,15 @@ class Timeline(QWidget):
                 QPointF(self._hover_x, strip.top()), QPointF(self._hover_x, strip.bottom())
             )
         self._paint_playhead(painter, strip, palette)
+
+    def _paint_focus(self, painter: QPainter, palette: QPalette) -> None:
+        """A ring in the accent colour: the keys act on the timeline now."""
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 5, 5)
+        painter.restore()
 
     def _paint_ruler(self, painter: QPainter, model: TimelineModel, palette: QPalette) -> None:
         strip = self._strip_rect()
@@ -186,14 +206,17 @@ class Timeline(QWidget):
             left = strip.left() + slot * size.width()
             center = min(strip.right(), left + size.width() / 2)
             n = model.frame_at(self.time_at(center))
-            path = model.frame_path(n) if n is not None else None
-            if path is None:
+            picture = model.picture(n) if n is not None else None
+            if picture is None:
                 continue
-            key = ImageKey.of(path, pixel_size)
+            key = ImageKey.of(picture.path, pixel_size)
             wanted.append(key)
             image = self._cache.get(key)
             if image is not None:
-                painter.drawImage(QRectF(left, strip.top(), size.width(), size.height()), image)
+                slot = QRectF(left, strip.top(), size.width(), size.height())
+                painter.setOpacity(APPROXIMATE_OPACITY if picture.approximate else 1.0)
+                painter.drawImage(fitted(slot, image), image)
+                painter.setOpacity(1.0)
         self._wanted = set(wanted)
         self._cache.request(reversed(wanted))  # left to right: the first slot comes first
         self._paint_unrendered(painter, model, strip, palette)
@@ -265,14 +288,13 @@ class Timeline(QWidget):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self._model is not None:
-            self.stop()
-            self.set_position(self.time_at(event.position().x()))
+            self._seek(self.time_at(event.position().x()))
         super().mousePressEvent(event)
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         x = event.position().x()
         if event.buttons() & Qt.MouseButton.LeftButton and self._model is not None:
-            self.set_position(self.time_at(x))
+            self._seek(self.time_at(x))
         self._set_hover(x)
         super().mouseMoveEvent(event)
 
@@ -280,9 +302,19 @@ class Timeline(QWidget):
         self._set_hover(None)
         super().leaveEvent(event)
 
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        self.update()
+        super().focusInEvent(event)
+
     def focusOutEvent(self, event: QFocusEvent) -> None:
-        self.stop()
+        self.update()  # playback goes on: Space plays wherever the focus is
         super().focusOutEvent(event)
+
+    def _seek(self, t: float) -> None:
+        """Move the playhead with the pointer; playback goes on from there."""
+        self.set_position(t)
+        if self.speed():
+            self._player.play(self._position, self.speed())
 
     def _set_hover(self, x: float | None) -> None:
         strip = self._strip_rect()
@@ -300,53 +332,79 @@ class Timeline(QWidget):
             return None
         return QPointF(self._hover_x, self._strip_rect().top())
 
-    # -- keyboard -------------------------------------------------------------------------
+    # -- commands (keys, menu, buttons) ---------------------------------------------------
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
-        binding = TIMELINE_KEYS.get((Qt.Key(event.key()), modifiers))
-        if binding is None or self._model is None:
-            super().keyPressEvent(event)
-            return
-        self.run_command(*binding)
-        event.accept()
+    def run_command(self, command: str, arg: int = 0) -> None:
+        """Run a command of :data:`gui.preview.shortcuts.PLAYBACK`:
 
-    def run_command(self, command: str, arg: int) -> None:
-        """Run a timeline command (see :data:`TIMELINE_KEYS`)."""
+        ``toggle_play`` (from the start again when at the end), ``shuttle`` (±1: J/L),
+        ``stop``, ``still`` (±1 still), ``seconds`` (±n s), ``boundary`` (±1: the previous or
+        next snippet start), ``home``, ``end``.
+        """
         model = self._model
         if model is None:
             return
-        if command == "play":
-            self._play(arg)
+        if command == "toggle_play":
+            if self.speed():
+                self.stop()
+            else:
+                at_end = self._position >= model.last_time
+                self._player.play(0.0 if at_end else self._position, 1)
+                if at_end:
+                    self.set_position(0.0)
+            return
+        if command == "shuttle":
+            self._player.faster(self._position, arg)
             return
         self.stop()
-        if command == "step":
+        if command == "still":
+            n = model.frame_at(self._position)
+            if n is None:  # no stills: a GIF picture at a time
+                self.set_position(self._position + arg / model.settings.gif_fps)
+            else:
+                self.set_position(model.frame_time(max(0, n + arg)))
+        elif command == "seconds":
             self.set_position(self._position + arg)
-        elif command == "snippet":
-            self.set_position(self._position + arg * model.settings.snippet_seconds)
+        elif command == "boundary":
+            if arg < 0:
+                self.set_position(model.boundary_before(self._position))
+            else:
+                self.set_position(model.boundary_after(self._position))
         elif command == "home":
             self.set_position(0.0)
         elif command == "end":
             self.set_position(model.last_time)
 
-    def _play(self, direction: int) -> None:
-        if self._speed and (self._speed > 0) == (direction > 0):
-            speed = min(_MAX_SPEED, abs(self._speed) * 2) * direction
-        else:
-            speed = direction
-        self._speed = speed
-        self._player.start()
-        self.playingChanged.emit(speed)
-
-    def _play_step(self) -> None:
+    def _played_to(self, t: float) -> None:
         model = self._model
         if model is None:
             self.stop()
             return
-        target = self._position + self._speed * _PLAY_TICK_MS / 1000
-        self.set_position(target)
-        if target <= 0 or target >= model.last_time:
+        self.set_position(t)
+        if t <= 0 or t >= model.last_time:
             self.stop()
+
+    # -- accessibility --------------------------------------------------------------------
+
+    def _describe(self) -> None:
+        """Say where the playhead is, for screen readers."""
+        model = self._model
+        if model is None:
+            text = self._placeholder
+        else:
+            snippet = model.snippet_at(self._position)
+            state = "rendered" if model.snippet_done(snippet) else model.status[snippet]
+            text = (
+                f"Playhead at {clock_text(self._position)} of {clock_text(model.duration)}; "
+                f"snippet {snippet + 1} of {model.snippet_count} ({state})"
+            )
+        if self.accessibleDescription() != text:
+            self.setAccessibleDescription(text)
+
+
+def clock_text(t: float) -> str:
+    """A position as players show it: the second it is in (1:29.6 is still 1:29)."""
+    return format_clock(math.floor(t + 1e-6))
 
 
 def _runs(model: TimelineModel) -> list[tuple[float, float, str]]:

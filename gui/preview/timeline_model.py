@@ -1,11 +1,18 @@
 """What the timeline of one job shows, as plain data: where its snippets and frames lie on
 the video's time axis and which of them are rendered. Built from the manifest without
-touching any image file, so even a 3-hour job opens at once."""
+touching any image file, so even a 3-hour job opens at once.
+
+Every view (the large still, the filmstrip, the hover thumbnail, the row's poster) asks
+:meth:`TimelineModel.picture` for the picture of a still: the fine still once its snippet is
+rendered, else the nearest of the job's approximate pictures (:attr:`TimelineModel.overview`,
+marked ``approximate`` so views can badge it), else nothing ("not rendered yet").
+"""
 
 from __future__ import annotations
 
+import bisect
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.layout import frame_relpath, gif_relpath
@@ -13,6 +20,15 @@ from core.manifest import DONE, FAILED, Manifest
 from core.manifest_schema import MAX_DURATION
 from core.plan import EPSILON, frame_indices, frame_time
 from core.settings import Settings
+
+
+@dataclass(frozen=True)
+class Picture:
+    """The picture to show for a time: its file, and whether it only approximates the
+    still of that time (a coarse picture taken near it)."""
+
+    path: Path
+    approximate: bool = False
 
 
 @dataclass
@@ -25,6 +41,9 @@ class TimelineModel:
     status: list[str]  # status of each snippet, by index
     width: int
     height: int
+    # Approximate pictures spread over the video, by time (ascending): shown where the
+    # fine still is not rendered yet.
+    overview: list[tuple[float, Path]] = field(default_factory=list)
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, job_dir: Path) -> TimelineModel | None:
@@ -61,9 +80,12 @@ class TimelineModel:
 
     @property
     def last_time(self) -> float:
-        """The latest position worth showing: the last still, or the start of the end."""
+        """The latest position worth showing: the last still, or (a job without stills)
+        the last picture of the last GIF."""
         count = self.frame_count
-        return frame_time(count - 1, self.settings) if count else 0.0
+        if count:
+            return frame_time(count - 1, self.settings)
+        return max(0.0, self.duration - 1 / self.settings.gif_fps)
 
     def snippet_end(self, index: int) -> float:
         return self.starts[index + 1] if index + 1 < len(self.starts) else self.duration
@@ -80,8 +102,26 @@ class TimelineModel:
         n = math.floor(max(0.0, t) / self.settings.frame_interval + EPSILON)
         return max(0, min(count - 1, n))
 
+    def frame_time(self, n: int) -> float:
+        return frame_time(n, self.settings)
+
     def clamp(self, t: float) -> float:
         return max(0.0, min(self.last_time, t))
+
+    def boundary_before(self, t: float) -> float:
+        """The last snippet start before ``t`` (the start of the video at most)."""
+        index = bisect.bisect_left(self.starts, t - EPSILON) - 1
+        return self.starts[index] if index >= 0 else 0.0
+
+    def boundary_after(self, t: float) -> float:
+        """The first snippet start after ``t``, or the end when ``t`` is in the last one."""
+        index = bisect.bisect_right(self.starts, t + EPSILON)
+        return self.starts[index] if index < len(self.starts) else self.last_time
+
+    def gif_frame_at(self, t: float) -> int:
+        """The picture of the current snippet's GIF that shows time ``t``."""
+        start = self.starts[self.snippet_at(t)]
+        return max(0, math.floor((t - start) * self.settings.gif_fps + EPSILON))
 
     # -- what is rendered -----------------------------------------------------------------
 
@@ -89,10 +129,26 @@ class TimelineModel:
         return self.status[index] == DONE
 
     def frame_path(self, n: int) -> Path | None:
-        """The still's file, if its snippet is rendered."""
+        """The fine still's file, if its snippet is rendered."""
         if not self.snippet_done(self.snippet_at(frame_time(n, self.settings))):
             return None
         return self.job_dir / frame_relpath(n)
+
+    def picture(self, n: int) -> Picture | None:
+        """The best picture there is of still ``n`` (see the module's docstring)."""
+        path = self.frame_path(n)
+        if path is not None:
+            return Picture(path)
+        return self.approximation(frame_time(n, self.settings))
+
+    def approximation(self, t: float) -> Picture | None:
+        """The overview picture nearest to ``t``, if there is any."""
+        if not self.overview:
+            return None
+        index = bisect.bisect_left(self.overview, t, key=lambda item: item[0])
+        near = [i for i in (index - 1, index) if 0 <= i < len(self.overview)]
+        best = min(near, key=lambda i: abs(self.overview[i][0] - t))
+        return Picture(self.overview[best][1], approximate=True)
 
     def gif_path(self, index: int) -> Path | None:
         return self.job_dir / gif_relpath(index) if self.snippet_done(index) else None

@@ -1,49 +1,43 @@
-"""How a queue row looks: thumbnail, name, facts, status, progress with elapsed time and
-ETA, and the row's action buttons (which it also hit-tests)."""
+"""How a queue row looks: poster, name, facts, status, progress with elapsed time and ETA,
+and the row's action buttons (which it also hit-tests). Its words come from
+:mod:`gui.queue.texts`, its buttons from :mod:`gui.queue.actions`."""
 
 from __future__ import annotations
 
-import math
-import os
-from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
+from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QLocale, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPalette
+from PySide6.QtCore import QEvent, QModelIndex, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QMouseEvent, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
-from core.layout import frame_relpath
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, RUNNING
-from core.timefmt import format_clock
 
-from ..backends import backend
 from ..icons import draw_icon
-from ..preview.frame_view import CANVAS, CANVAS_TEXT
+from ..preview.frame_view import CANVAS, CANVAS_TEXT, fitted
 from ..preview.image_cache import ImageCache, ImageKey
-from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, UNREADABLE, UPLOAD, QueueEntry
+from .actions import ROW_ACTIONS, row_buttons
+from .entry import BUSY, PAUSED, QUEUED, UNREADABLE, QueueEntry
 from .model import ENTRY_ROLE
+from .texts import (
+    STALE_TEXT,
+    error_text,
+    facts,
+    percent_text,
+    progress_text,
+    shown_fraction,
+    status_text,
+)
 
 ROW_H = 92
 PAD = 10
 THUMB = QSize(96, 54)
+NARROW = 340  # a row narrower than this draws a smaller picture
 BUTTON = 28
 BAR_H = 6
 
 _LEFT = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
 _ELIDE = Qt.TextElideMode.ElideRight
 
-STATUS_TEXT = {
-    QUEUED: "Waiting",
-    RUNNING: "Running",
-    PAUSED: "Paused",
-    DONE: "Done",
-    PARTIAL: "Partly done",
-    FAILED: "Failed",
-    CANCELLED: "Stopped",
-    UNREADABLE: "Unreadable",
-    BUSY: "In use",
-}
 STATUS_COLOR = {
     RUNNING: QColor("#2f80ed"),
     QUEUED: QColor("#7a828c"),
@@ -53,68 +47,41 @@ STATUS_COLOR = {
     FAILED: QColor("#d64545"),
     UNREADABLE: QColor("#d64545"),
     BUSY: QColor("#c98a0b"),
+    CANCELLED: QColor("#7a828c"),
 }
-
-ACTION_TEXT = {
-    "pause": "Pause",
-    "resume": "Resume",
-    "cancel": "Stop",
-    "retry": "Retry failed snippets",
-    "restart": "Start over (the unreadable manifest is kept as manifest.json.bad)",
-    "reveal": "Show output folder",
-    "remove": "Remove from queue",
-}
-_ICON = {
-    "pause": "pause",
-    "resume": "play",
-    "cancel": "cancel",
-    "retry": "retry",
-    "restart": "retry",
-    "reveal": "folder",
-    "remove": "remove",
-}
-
-
-def row_actions(entry: QueueEntry, can_pause: bool) -> list[str]:
-    """The buttons a row offers in its state, left to right."""
-    if entry.status == RUNNING:
-        return (["pause"] if can_pause else []) + ["cancel"]
-    if entry.status == PAUSED:
-        return ["resume", "cancel"]
-    actions = []
-    if entry.status in (FAILED, PARTIAL, CANCELLED) and entry.input is not None:
-        actions.append("retry")
-    if entry.status == UNREADABLE and entry.input is not None:
-        actions.append("restart")
-    if entry.job_dir is not None:
-        actions.append("reveal")
-    if entry.status in (QUEUED, BUSY):
-        actions.append("cancel")
-    return [*actions, "remove"]
+NOTE_COLOR = QColor("#c98a0b")  # settings that changed, a job that cannot pause
 
 
 def thumbnail_key(entry: QueueEntry) -> ImageKey | None:
-    if entry.job_dir is None:
+    """The row's picture: the entry's poster, decoded at twice the box (sharp on HiDPI)."""
+    if entry.poster is None:
         return None
-    return ImageKey.of(Path(entry.job_dir) / frame_relpath(0), THUMB * 2)
+    return ImageKey.of(entry.poster, THUMB * 2)
 
 
 class QueueDelegate(QStyledItemDelegate):
     actionTriggered = Signal(str, str)  # entry id, action
 
-    def __init__(self, cache: ImageCache, can_pause, parent=None) -> None:
+    def __init__(
+        self,
+        cache: ImageCache,
+        can_pause: Callable[[QueueEntry], bool],
+        is_stale: Callable[[QueueEntry], bool] = lambda _entry: False,
+        parent=None,
+    ) -> None:
         super().__init__(parent)
         self._cache = cache
         self._can_pause = can_pause
+        self._is_stale = is_stale
         self.hover_pos: QPointF | None = None
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return QSize(360, ROW_H)
+        return QSize(200, ROW_H)  # as wide as the list: the text is elided to fit
 
     # -- geometry -------------------------------------------------------------------------
 
     def button_rects(self, rect: QRect, entry: QueueEntry) -> list[tuple[str, QRectF]]:
-        actions = row_actions(entry, self._can_pause(entry))
+        actions = row_buttons(entry, self._can_pause(entry))
         right = rect.right() - PAD + 1
         top = rect.top() + PAD - 2
         rects = []
@@ -147,12 +114,18 @@ class QueueDelegate(QStyledItemDelegate):
         line = QColor(palette.color(QPalette.ColorRole.Text))
         line.setAlpha(28)
         painter.fillRect(QRect(rect.left(), rect.bottom(), rect.width(), 1), line)
+        if option.state & QStyle.StateFlag.State_HasFocus:
+            # The keyboard's place in the list, whether or not it is selected.
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(rect).adjusted(2, 2, -2, -3), 4, 4)
 
+        size = THUMB if rect.width() >= NARROW else THUMB * (2 / 3)  # room for the name
         thumb = QRect(
             rect.left() + PAD + 2,
-            rect.top() + (rect.height() - THUMB.height()) // 2,
-            THUMB.width(),
-            THUMB.height(),
+            rect.top() + (rect.height() - size.height()) // 2,
+            size.width(),
+            size.height(),
         )
         self._paint_thumb(painter, thumb, entry)
 
@@ -175,17 +148,15 @@ class QueueDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(rect, 4, 4)
         key = thumbnail_key(entry) if entry.status != UNREADABLE else None
         image = self._cache.get(key) if key else None
-        if key is not None and image is None and entry.done:
+        if key is not None and image is None:
             self._cache.request([key])
         if image is not None:
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            target = QRectF(rect)
-            scale = min(target.width() / image.width(), target.height() / image.height())
-            box = QRectF(0, 0, image.width() * scale, image.height() * scale)
-            box.moveCenter(target.center())
-            painter.drawImage(box, image)
+            painter.drawImage(fitted(QRectF(rect), image), image)  # its own shape, centred
         else:
-            draw_icon(painter, "film", QRectF(rect).adjusted(34, 13, -34, -13), CANVAS_TEXT)
+            icon = QRectF(0, 0, 28, 28)
+            icon.moveCenter(QRectF(rect).center())
+            draw_icon(painter, "film", icon, CANVAS_TEXT)
 
     def _paint_text(
         self, painter: QPainter, palette: QPalette, rect: QRect, entry: QueueEntry
@@ -232,19 +203,29 @@ class QueueDelegate(QStyledItemDelegate):
         painter.setPen(color)
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, status)
 
-        # Line 2: facts about the video.
+        # Line 2: a job made with other settings says so first; then facts about the video.
         painter.setFont(small)
         metrics = painter.fontMetrics()
         line_h = metrics.height()
         line2 = QRect(rect.left(), top + 21, rect.width(), line_h)
+        left = line2.left()
+        if self._is_stale(entry):
+            note = STALE_TEXT + " · "
+            painter.setPen(NOTE_COLOR)
+            painter.drawText(line2, _LEFT, note)
+            left += metrics.horizontalAdvance(note)
         painter.setPen(secondary)
-        facts = " · ".join(_facts(entry))
-        painter.drawText(line2, _LEFT, metrics.elidedText(facts, _ELIDE, rect.width()))
+        room = QRect(left, line2.top(), line2.right() - left, line_h)
+        painter.drawText(
+            room, _LEFT, metrics.elidedText(" · ".join(facts(entry)), _ELIDE, room.width())
+        )
 
         # A job that failed as a whole, or waits for another FrameFan, has no progress to
         # show: what it says takes the room.
-        error = _error_text(entry)
-        failed = entry.status == UNREADABLE or (entry.fraction == 0 and entry.status == FAILED)
+        error = error_text(entry)
+        failed = entry.status == UNREADABLE or (
+            entry.status == FAILED and (entry.rejected or entry.fraction == 0)
+        )
         if error and (failed or entry.status == BUSY):
             painter.setPen(STATUS_COLOR[BUSY if entry.status == BUSY else FAILED])
             box = QRect(rect.left(), line2.bottom() + 4, rect.width(), 2 * line_h + 2)
@@ -255,9 +236,7 @@ class QueueDelegate(QStyledItemDelegate):
 
         # Line 3: progress bar and percentage, in columns that line up from row to row.
         # A job that uploads first shows the upload's progress, then the snippets'.
-        fraction = entry.uploading if entry.uploading is not None else entry.fraction
-        fraction = min(1.0, max(0.0, fraction)) if math.isfinite(fraction) else 0.0
-        percent = f"{fraction:.0%}"
+        fraction = shown_fraction(entry)
         percent_w = metrics.horizontalAdvance("100%") + 8
         bar = QRectF(rect.left(), line2.bottom() + 9, rect.width() - percent_w, BAR_H)
         track = QColor(text)
@@ -275,12 +254,15 @@ class QueueDelegate(QStyledItemDelegate):
         painter.drawText(
             QRectF(bar.right(), bar.top() - 6, percent_w, BAR_H + 12),
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-            percent,
+            percent_text(entry),
         )
 
-        # Line 4: time, or what went wrong.
+        # Line 4: a remark on the job, what went wrong, or time.
         line4 = QRect(rect.left(), round(bar.bottom()) + 5, rect.width(), line_h)
-        if error:
+        if entry.notice:
+            painter.setPen(NOTE_COLOR)
+            painter.drawText(line4, _LEFT, metrics.elidedText(entry.notice, _ELIDE, rect.width()))
+        elif error:
             painter.setPen(STATUS_COLOR[FAILED])
             painter.drawText(line4, _LEFT, metrics.elidedText(error, _ELIDE, rect.width()))
         else:
@@ -299,7 +281,9 @@ class QueueDelegate(QStyledItemDelegate):
             painter.drawRoundedRect(box, 5, 5)
         else:
             color.setAlpha(170)
-        draw_icon(painter, _ICON[action], box.adjusted(6, 6, -6, -6), color)
+        icon = ROW_ACTIONS[action].icon
+        if icon is not None:
+            draw_icon(painter, icon, box.adjusted(6, 6, -6, -6), color)
 
     # -- clicks ---------------------------------------------------------------------------
 
@@ -321,70 +305,9 @@ class QueueDelegate(QStyledItemDelegate):
         entry: QueueEntry = index.data(ENTRY_ROLE)
         action = self.action_at(option.rect, entry, QPointF(event.pos()))
         if action is not None:
-            QToolTip.showText(event.globalPos(), ACTION_TEXT[action], view)
+            QToolTip.showText(event.globalPos(), ROW_ACTIONS[action].text, view)
             return True
         return super().helpEvent(event, view, option, index)
-
-
-def _facts(entry: QueueEntry) -> list[str]:
-    facts = []
-    if entry.duration and math.isfinite(entry.duration):
-        facts.append(format_clock(entry.duration))
-    if entry.width and entry.height:
-        facts.append(f"{entry.width}×{entry.height}")
-    if entry.total:
-        facts.append(f"{entry.done}/{entry.total} snippets")
-    facts.append(backend(entry.backend).short_label)
-    return facts
-
-
-def status_text(entry: QueueEntry) -> str:
-    """The status chip's word: a running job that is uploading says so."""
-    if entry.status == RUNNING and entry.phase == UPLOAD:
-        return "Uploading"
-    return STATUS_TEXT.get(entry.status, entry.status)
-
-
-def progress_text(entry: QueueEntry) -> str:
-    """The line under the progress bar: time so far and left, and for a job that uploads
-    first, which phase it is in."""
-    if entry.phase == UPLOAD:
-        total = _size(entry.upload_total)
-        if entry.upload_total and entry.upload_sent >= entry.upload_total:
-            return f"Uploaded {total} · starting in the cloud…"
-        return f"Uploading the video · {_size(entry.upload_sent)} of {total}"
-    elapsed = entry.elapsed_now()
-    if entry.status in (RUNNING, PAUSED):
-        parts = [f"{format_clock(elapsed)} elapsed"]
-        if entry.phase == SNIPPETS:
-            parts.insert(0, "Rendering snippets")
-        if entry.status == RUNNING:
-            parts.append("estimating…" if entry.eta is None else f"{format_clock(entry.eta)} left")
-        return " · ".join(parts)
-    if entry.status == DONE and elapsed >= 1:
-        return f"Took {format_clock(elapsed)}"
-    if entry.status == QUEUED:
-        return "Waiting to start"
-    if entry.status == BUSY:
-        return entry.error or ""
-    return ""
-
-
-def _size(count: int) -> str:
-    return QLocale().formattedDataSize(count, 1, QLocale.DataSizeFormat.DataSizeTraditionalFormat)
-
-
-def _error_text(entry: QueueEntry) -> str:
-    """The entry's error without the file name or the job folder the row already shows
-    (the tooltip has it whole)."""
-    error = entry.error or ""
-    prefixes = [f"{entry.name}: "]
-    if entry.job_dir is not None:
-        prefixes.append(f"{entry.job_dir}{os.sep}")
-    for prefix in prefixes:
-        if error.startswith(prefix):
-            error = error[len(prefix) :]
-    return error
 
 
 def _elide_lines(metrics, text: str, width: int, lines: int) -> str:
@@ -392,13 +315,3 @@ def _elide_lines(metrics, text: str, width: int, lines: int) -> str:
     if metrics.horizontalAdvance(text) <= width * lines * 0.9:
         return text
     return metrics.elidedText(text, _ELIDE, round(width * lines * 0.9))
-
-
-def queue_summary(entries: Iterable[QueueEntry], held: bool) -> str:
-    """The status bar's one-line account of the queue."""
-    counts = Counter(entry.status for entry in entries)
-    order = (RUNNING, PAUSED, QUEUED, BUSY, DONE, PARTIAL, FAILED, UNREADABLE, CANCELLED)
-    parts = [f"{counts[s]} {STATUS_TEXT[s].lower()}" for s in order if counts[s]]
-    if held:
-        parts.insert(0, "Queue paused")
-    return "  ·  ".join(parts) or "Queue empty"

@@ -1,7 +1,8 @@
 """One job of the queue, as plain data (no Qt), and how it is saved between sessions.
 
 Only what identifies a job and what the user decided is saved (input, job folder, backend,
-status, order); progress comes back from the job's manifest, the source of truth.
+status, order, a re-render asked for); progress and the job's settings come back from the
+job's manifest, the source of truth.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from core.errors import FrameFanError
 from core.layout import MANIFEST_NAME
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, PENDING, RUNNING, Manifest
 from core.safe_read import read_job_file
+from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,13 @@ class QueueEntry:
     upload_total: int = 0
     elapsed: float = 0.0  # seconds of work in earlier runs
     run_started: float | None = None  # monotonic time the current stretch of work began
+    # The processing settings of the job's work so far (None: no work yet, it will take
+    # the current ones).
+    settings: Settings | None = None
+    # The next run starts over with the current settings instead of resuming (saved).
+    rerender: bool = False
+    poster: Path | None = None  # the picture that stands for the video in its row
+    notice: str | None = None  # a passing remark on the row (e.g. why it cannot pause)
 
     @property
     def manifest_path(self) -> Path | None:
@@ -86,6 +95,12 @@ class QueueEntry:
     def active(self) -> bool:
         return self.status in ACTIVE
 
+    @property
+    def rejected(self) -> bool:
+        """The input was refused before any work (not a video, damaged, …): the job has
+        no folder, and only a different file could do better."""
+        return self.status == FAILED and self.job_dir is None and self.input is not None
+
     def elapsed_now(self) -> float:
         if self.run_started is None:
             return self.elapsed
@@ -95,15 +110,23 @@ class QueueEntry:
         self.elapsed = self.elapsed_now()
         self.run_started = None
 
-    def update_from_manifest(self, manifest: Manifest) -> None:
-        """Take what the manifest knows: media facts, snippet counts, and its status when
-        the job is not running here (an interrupted run reads as cancelled)."""
+    def take_progress(self, manifest: Manifest) -> None:
+        """Take the work the manifest records: media facts, snippet counts, the share of
+        the video done (finished snippets only: work under way when a job stops is lost),
+        and the settings the job was made with."""
         source = manifest.source
         self.duration, self.width, self.height = source.duration, source.width, source.height
         counts = manifest.counts()
         self.total, self.done, self.failed = len(manifest.snippets), counts[DONE], counts[FAILED]
+        if manifest.snippets:
+            self.settings = manifest.settings
         done_seconds = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
         self.fraction = done_seconds / source.duration if source.duration else 0.0
+
+    def update_from_manifest(self, manifest: Manifest) -> None:
+        """Take what the manifest knows (:meth:`take_progress`), and its status when the
+        job is not running here (an interrupted run reads as cancelled)."""
+        self.take_progress(manifest)
         if self.active or self.status in (QUEUED, BUSY):
             return
         status = manifest.status
@@ -124,6 +147,7 @@ class QueueEntry:
             "status": self.status,
             "error": self.error,
             "elapsed": round(self.elapsed_now(), 1),
+            "rerender": self.rerender,
         }
 
     @classmethod
@@ -147,6 +171,7 @@ class QueueEntry:
             error=_text(data, "error", None),
             id=_text(data, "id", None) or uuid.uuid4().hex,
             elapsed=min(max(0.0, float(elapsed)), 1e9) if math.isfinite(elapsed) else 0.0,
+            rerender=data.get("rerender") is True,
         )
 
 

@@ -1,4 +1,5 @@
-"""The queue as a Qt list model: one row per :class:`QueueEntry`, in queue order."""
+"""The queue as a Qt list model: one row per :class:`QueueEntry`, in queue order. It also
+knows the current processing settings, to tell which jobs were made with other ones."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from core.settings import Settings
+
 from .entry import QueueEntry
+from .settings_drift import differences
+from .texts import accessible_description, accessible_name
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 ROW_MIME = "application/x-framefan-queue-rows"
@@ -29,6 +34,24 @@ class QueueModel(QAbstractListModel):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._entries: list[QueueEntry] = []
+        self._current: Settings | None = None
+
+    # -- settings -------------------------------------------------------------------------
+
+    def set_current_settings(self, settings: Settings) -> None:
+        """The settings new work takes; rows of jobs made otherwise say so."""
+        if settings != self._current:
+            self._current = settings
+            if self._entries:
+                self.dataChanged.emit(self.index(0), self.index(len(self._entries) - 1))
+
+    def is_stale(self, entry: QueueEntry) -> bool:
+        """``entry``'s work was made with settings other than the current ones."""
+        return (
+            entry.settings is not None
+            and self._current is not None
+            and entry.settings != self._current
+        )
 
     # -- access ---------------------------------------------------------------------------
 
@@ -105,7 +128,15 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return entry.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            return "\n".join(filter(None, [entry.input or entry.name, entry.error]))
+            lines = [entry.input or entry.name, entry.error]
+            if self.is_stale(entry) and entry.settings and self._current:
+                changed = "; ".join(differences(entry.settings, self._current))
+                lines.append(f"Made with earlier settings: {changed}")
+            return "\n".join(filter(None, lines))
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return accessible_name(entry)
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole:
+            return accessible_description(entry, self.is_stale(entry))
         if role == ENTRY_ROLE:
             return entry
         return None

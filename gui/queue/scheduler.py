@@ -1,5 +1,7 @@
 """Runs the queue: starts jobs in order on their backend, turns the backend's plain
-progress events into entry updates and Qt signals, and handles pause, cancel and retry.
+progress events into entry updates and Qt signals, and handles pause, cancel, retry and
+re-render. Pausing the queue also pauses the jobs that are running (a job whose backend
+cannot pause keeps running, and its row says so).
 
 Jobs run as asyncio tasks on the GUI thread's event loop (qasync); blocking work runs in
 executors: reading manifests in the I/O executor, the preflight checks (which may wait on the
@@ -79,6 +81,7 @@ class JobScheduler(QObject):
         self._held = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._controls: dict[str, JobControl] = {}
+        self._queue_paused: set[str] = set()  # jobs held by the queue's pause, not by hand
         self._finished = Counter[str]()
         self._closing = False
         self._ticker = QTimer(self)
@@ -105,6 +108,31 @@ class JobScheduler(QObject):
     def pump(self) -> None:
         """Start waiting jobs as far as the backends allow."""
         self._pump()
+
+    def pause_queue(self) -> None:
+        """Start no new job, and pause the running ones (as far as their backends can)."""
+        self.set_held(True)
+        for entry_id in list(self._tasks):
+            entry = self._model.entry(entry_id)
+            if entry is None or entry.status != RUNNING:
+                continue
+            if backend(entry.backend).can_pause:
+                self._queue_paused.add(entry_id)
+                self.pause(entry_id)  # a job still in its checks pauses once it has started
+            else:
+                entry.notice = f"Keeps running: {backend(entry.backend).label} jobs cannot pause"
+                self._model.touch(entry_id)
+
+    def start_queue(self) -> None:
+        """Resume the jobs the queue's pause held, then start waiting ones."""
+        for entry_id in list(self._queue_paused):
+            self.resume(entry_id)
+        self._queue_paused.clear()
+        for entry in self._model:
+            if entry.notice:
+                entry.notice = None
+                self._model.touch(entry.id)
+        self.set_held(False)
 
     def running(self) -> list[str]:
         return list(self._tasks)
@@ -142,6 +170,7 @@ class JobScheduler(QObject):
         self._model.touch(entry_id, structural=True)
 
     def resume(self, entry_id: str) -> None:
+        self._queue_paused.discard(entry_id)
         entry, control = self._model.entry(entry_id), self._controls.get(entry_id)
         if entry is None or control is None or entry.status != PAUSED:
             return
@@ -163,10 +192,22 @@ class JobScheduler(QObject):
     def retry(self, entry_id: str) -> None:
         """Queue a finished job again: done snippets are kept, the others are rendered."""
         entry = self._model.entry(entry_id)
-        if entry is None or entry.input is None or not entry.finished or entry.status == DONE:
+        if entry is None or entry.status == DONE:
+            return
+        self._queue_again(entry)
+
+    def rerender(self, entry_id: str) -> None:
+        """Queue a finished job to start over in its folder with the current settings."""
+        entry = self._model.entry(entry_id)
+        if entry is not None and entry.finished:
+            entry.rerender = True
+            self._queue_again(entry)
+
+    def _queue_again(self, entry: QueueEntry) -> None:
+        if entry.input is None or not entry.finished:
             return
         entry.status, entry.error, entry.eta = QUEUED, None, None
-        self._model.touch(entry_id, structural=True)
+        self._model.touch(entry.id, structural=True)
         self._pump()
 
     def remove(self, entry_id: str) -> None:
@@ -197,61 +238,24 @@ class JobScheduler(QObject):
             self._ticker.start()
 
     async def _run(self, entry: QueueEntry, chosen: Backend) -> None:
-        loop = asyncio.get_running_loop()
-        current = self._settings()
+        cancelled = False
         try:
-            if chosen.key == AUTO.key:
-                chosen = await self._resolve_auto(entry, current)
-            # A new job's folder is chosen only once the checks pass, so that fixing the
-            # output folder in the settings applies to the jobs that were held.
-            job_dir = entry.job_dir or job_dir_for(current.output_folder, entry.input or "")
-            processing = await loop.run_in_executor(self._io, _settings_of_job, job_dir, current)
-            options = RunnerOptions(
-                processing,
-                current.ffmpeg or None,
-                lambda event: self._on_event(entry.id, event),
-                current.values_of(chosen.key),
-                current.limits,
-            )
-            problems = await loop.run_in_executor(
-                self._checks, self._preflight, chosen, options, job_dir.parent
-            )
-            if problems:
-                log.warning("queue held: %s", problems[0].message)
-                entry.status = QUEUED
-                self.set_held(True)
-                self.problemFound.emit(problems[0])
-                return
-            entry.job_dir = job_dir
-            holder = await loop.run_in_executor(self._io, job_folder.holder, job_dir)
-            if holder is not None:
-                entry.status, entry.error = BUSY, waiting_message(holder)
-                self._model.touch(entry.id, structural=True)
-                self.jobWaiting.emit(entry.id)
-                self._busy_timer.start()
-                loop.call_soon(self._pump)  # the next job need not wait for this one
-                return
-            log.info("starting %s on %s into %s", entry.input, chosen.key, job_dir)
-            control = JobControl()
-            self._controls[entry.id] = control
-            runner = chosen.make_runner(options)
-            manifest = await runner.run_job(entry.input or "", job_dir, control=control)
-            entry.status = manifest.status
-            entry.error = manifest.problem()
-            log.info(
-                "%s: %s%s", entry.name, entry.status, f" ({entry.error})" if entry.error else ""
-            )
+            await self._run_job(entry, chosen)
         except asyncio.CancelledError:
             entry.status = QUEUED if self._closing else CANCELLED
+            cancelled = True
         except Exception as exc:  # a bug must not take the window down: log it, show it
             log.exception("job %s failed unexpectedly", entry.name)
             entry.status = FAILED
             entry.error = f"unexpected error ({exc.__class__.__name__}); details are in the log"
         finally:
-            self._tasks.pop(entry.id, None)
             self._controls.pop(entry.id, None)
+            self._queue_paused.discard(entry.id)
             entry.stop_clock()
-            entry.eta = entry.phase = None
+            entry.eta = entry.phase = entry.notice = None
+        if cancelled and not self._closing:
+            await self._reread(entry)
+        self._tasks.pop(entry.id, None)
         self._job_ended(entry)
 
     async def _resolve_auto(self, entry: QueueEntry, current: UserSettings) -> Backend:
@@ -267,6 +271,68 @@ class JobScheduler(QObject):
         entry.backend = key
         log.info("%s: automatic backend chose %s", entry.name, key)
         return backend(key)
+
+    async def _run_job(self, entry: QueueEntry, chosen: Backend) -> None:
+        loop = asyncio.get_running_loop()
+        current = self._settings()
+        if chosen.key == AUTO.key:
+            chosen = await self._resolve_auto(entry, current)
+        # A new job's folder is chosen only once the checks pass, so that fixing the output
+        # folder in the settings applies to the jobs that were held.
+        job_dir = entry.job_dir or job_dir_for(current.output_folder, entry.input or "")
+        if entry.rerender:
+            processing = current.processing
+        else:
+            processing = await loop.run_in_executor(self._io, _settings_of_job, job_dir, current)
+        options = RunnerOptions(
+            processing,
+            current.ffmpeg or None,
+            lambda event: self._on_event(entry.id, event),
+            current.values_of(chosen.key),
+            current.limits,
+        )
+        problems = await loop.run_in_executor(
+            self._checks, self._preflight, chosen, options, job_dir.parent
+        )
+        if problems:
+            log.warning("queue held: %s", problems[0].message)
+            entry.status = QUEUED
+            self.set_held(True)
+            self.problemFound.emit(problems[0])
+            return
+        entry.job_dir, entry.settings = job_dir, processing
+        holder = await loop.run_in_executor(self._io, job_folder.holder, job_dir)
+        if holder is not None:
+            entry.status, entry.error = BUSY, waiting_message(holder)
+            self._model.touch(entry.id, structural=True)
+            self.jobWaiting.emit(entry.id)
+            self._busy_timer.start()
+            loop.call_soon(self._pump)  # the next job need not wait for this one
+            return
+        log.info("starting %s on %s into %s", entry.input, chosen.key, job_dir)
+        control = JobControl()
+        self._controls[entry.id] = control
+        if entry.id in self._queue_paused:  # the queue was paused during the checks
+            self.pause(entry.id)
+        runner = chosen.make_runner(options)
+        manifest = await runner.run_job(entry.input or "", job_dir, control=control)
+        entry.status = manifest.status
+        entry.error = manifest.problem()
+        entry.take_progress(manifest)
+        if entry.status == FAILED and not manifest.snippets and not job_dir.exists():
+            entry.job_dir = entry.settings = None  # refused before any work: no folder made
+        log.info("%s: %s%s", entry.name, entry.status, f" ({entry.error})" if entry.error else "")
+
+    async def _reread(self, entry: QueueEntry) -> None:
+        """After a stop: what the job kept, from its manifest (work under way is lost)."""
+        if entry.job_dir is None:
+            return
+        loop = asyncio.get_running_loop()
+        try:
+            manifest = await loop.run_in_executor(self._io, Manifest.load, entry.job_dir)
+        except (FrameFanError, RuntimeError, asyncio.CancelledError):
+            return  # no manifest yet, or the window is closing
+        entry.take_progress(manifest)
 
     def _preflight(self, chosen: Backend, options: RunnerOptions, folder: Path) -> list[Problem]:
         problems = list(chosen.check(options))
@@ -325,6 +391,7 @@ class JobScheduler(QObject):
         if entry is None:
             return
         if isinstance(event, JobStarted):
+            entry.rerender = False  # its manifest now holds the settings it runs with
             source = event.source
             entry.duration, entry.width, entry.height = source.duration, source.width, source.height
             entry.total, entry.done = event.total, event.done

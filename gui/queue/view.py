@@ -1,12 +1,14 @@
 """The queue list: takes dropped files and folders, reorders rows by drag, shows a hint
-when empty."""
+when empty, and asks for the selected row's context menu (right click, the Menu key or
+Shift+F10)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QMimeData, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
@@ -27,6 +29,7 @@ def dropped_paths(mime: QMimeData) -> list[Path]:
 
 class QueueView(QListView):
     pathsDropped = Signal(list)  # list[Path]
+    menuRequested = Signal(QPoint)  # where the selected row's context menu goes (global)
 
     def __init__(
         self, model: QueueModel, delegate: QueueDelegate, parent: QWidget | None = None
@@ -45,7 +48,12 @@ class QueueView(QListView):
         self.setDefaultDropAction(Qt.DropAction.MoveAction)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setFrameShape(QListView.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAccessibleName("Queue")
+        self.setAccessibleDescription(
+            "Jobs in the order they run. Drop videos or folders here; the context menu "
+            "(Menu key or Shift+F10) holds what can be done with the selected job."
+        )
 
     def queue_model(self) -> QueueModel:
         model = self.model()
@@ -105,6 +113,24 @@ class QueueView(QListView):
         if row != self._marker:
             self._marker = row
             self.viewport().update()
+
+    # -- context menu ---------------------------------------------------------------------
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        index = self.currentIndex()
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            index = self.indexAt(event.pos())
+            if index.isValid():
+                self.setCurrentIndex(index)
+        if not index.isValid():
+            return
+        if event.reason() == QContextMenuEvent.Reason.Mouse:
+            at = event.globalPos()
+        else:  # from the keyboard: below the row's name
+            rect = self.visualRect(index)
+            at = self.viewport().mapToGlobal(QPoint(rect.left() + 120, rect.top() + 30))
+        self.menuRequested.emit(at)
+        event.accept()
 
     # -- hover for the row buttons -------------------------------------------------------
 

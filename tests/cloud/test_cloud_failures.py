@@ -205,3 +205,4 @@ def test_rejected_input_is_reported_by_the_client(aws_env, tmp_path):
     manifest = asyncio.run(make_runner().run_job(text, tmp_path / "job"))
     assert manifest.status == FAILED and manifest.error.startswith("notes.mp4: ")
     assert manifest.backend == "lambda"
+    assert not (tmp_path / "job").exists()  # a refused input gets no job folder

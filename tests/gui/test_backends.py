@@ -10,10 +10,11 @@ from core.events import JobProgress, SnippetStarted, UploadProgress
 from core.manifest import RUNNING
 from core.runner import JobControl
 from gui.backends import BACKENDS, CONNECTION, LAMBDA, LOCAL, BackendField, RunnerOptions
-from gui.queue.delegate import progress_text, row_actions, status_text
+from gui.queue.actions import row_buttons
 from gui.queue.entry import SNIPPETS, UPLOAD, QueueEntry
 from gui.queue.model import QueueModel
 from gui.queue.scheduler import JobScheduler
+from gui.queue.texts import accessible_description, progress_text, status_text
 from gui.user_settings import UserSettings
 
 from .conftest import FAST
@@ -96,14 +97,28 @@ def test_a_cloud_job_can_be_stopped_not_paused(qapp):
     scheduler = _scheduler(entry)
     control = scheduler._controls[entry.id] = JobControl()
     assert not scheduler.can_pause(entry)
-    assert row_actions(entry, scheduler.can_pause(entry)) == ["cancel"]
-    scheduler.pause(entry.id)  # e.g. the Space shortcut
+    assert row_buttons(entry, scheduler.can_pause(entry)) == ["cancel"]
+    scheduler.pause(entry.id)  # e.g. Ctrl+P
     assert entry.status == RUNNING and not control.paused
 
     local = QueueEntry("/v/b.mp4", "b.mp4", "local", status=RUNNING)
     local_scheduler = _scheduler(local)
     local_scheduler._controls[local.id] = JobControl()
-    assert row_actions(local, local_scheduler.can_pause(local)) == ["pause", "cancel"]
+    assert row_buttons(local, local_scheduler.can_pause(local)) == ["pause", "cancel"]
+
+
+def test_pausing_the_queue_says_on_the_row_why_a_cloud_job_keeps_running(qapp):
+    entry = QueueEntry("/v/a.mp4", "a.mp4", "lambda", status=RUNNING)
+    scheduler = _scheduler(entry)
+    scheduler._controls[entry.id] = JobControl()
+    scheduler._tasks[entry.id] = None  # type: ignore[assignment]  # as if at work
+    scheduler.pause_queue()
+    assert scheduler.held and entry.status == RUNNING
+    assert entry.notice == "Keeps running: AWS Lambda jobs cannot pause"
+    assert "Keeps running: AWS Lambda jobs cannot pause" in accessible_description(entry, False)
+    scheduler._tasks.clear()
+    scheduler.start_queue()
+    assert not scheduler.held and entry.notice is None
 
 
 def test_no_aws_credentials_is_a_problem_saying_what_to_do(monkeypatch, tmp_path, ffmpeg):

@@ -19,8 +19,9 @@ from core.cloud.runner import STATE_NAME
 from core.cloud.sim.emulator import CloudSim
 from core.manifest import DONE, PARTIAL, RUNNING, Manifest
 from gui.backends import CONNECTION
-from gui.queue.delegate import progress_text, row_actions, status_text
+from gui.queue.actions import row_buttons
 from gui.queue.entry import SNIPPETS, UPLOAD
+from gui.queue.texts import progress_text, status_text
 from gui.user_settings import UserSettings
 
 from .. import systems
@@ -73,14 +74,14 @@ def test_a_video_is_processed_on_lambda_upload_first_then_snippets(
         entry = window.model.entry_at(0)
         if entry.status == RUNNING:
             rows.append((entry.phase, status_text(entry), progress_text(entry)))
-            actions.append(row_actions(entry, window.scheduler.can_pause(entry)))
+            actions.append(row_buttons(entry, window.scheduler.can_pause(entry)))
 
     window.model.dataChanged.connect(on_change)
     add_and_wait(qtbot, window, [step_video])
     entry = window.model.entry_at(0)
     assert entry.backend == "lambda"
     qtbot.waitUntil(lambda: entry.phase == UPLOAD, timeout=30_000)
-    window.commands.pause_selected.trigger()  # Space: a cloud job cannot be held
+    window.jobs.actions["pause"].trigger()  # Ctrl+P: a cloud job cannot be held
     assert entry.status == RUNNING
     wait_finished(qtbot, window, timeout=120_000)
 
@@ -117,7 +118,7 @@ def test_a_failed_cloud_snippet_is_retried_from_its_row(
     wait_finished(qtbot, window, timeout=120_000)
     assert entry.status == PARTIAL
     assert "No space left on device" in (entry.error or "")
-    assert row_actions(entry, window.scheduler.can_pause(entry))[0] == "retry"
+    assert row_buttons(entry, window.scheduler.can_pause(entry))[0] == "retry"
     run = json.loads((entry.job_dir / STATE_NAME).read_text())["run"]
     cloud.wait_idle()
 

@@ -12,11 +12,11 @@ from PySide6.QtGui import QColor, QImage, QPalette
 
 from core.manifest import CANCELLED, DONE, FAILED, Manifest, SourceInfo
 from core.settings import Settings
-from gui.intake import take_in
+from gui.intake import Queued, take_in
 from gui.logs import LOG_NAME, setup_logging
 from gui.preview.image_cache import ImageCache, ImageKey
 from gui.preview.timeline_model import TimelineModel
-from gui.queue.delegate import row_actions
+from gui.queue.actions import row_actions
 from gui.queue.entry import PAUSED, QUEUED, QueueEntry, load_queue, save_queue
 from gui.theme import DARK, LIGHT, apply_theme
 
@@ -103,7 +103,7 @@ def test_entry_reads_progress_and_status_from_its_manifest(tmp_path):
     assert entry.status == CANCELLED and entry.fraction == 0.4
     assert (entry.done, entry.failed, entry.total) == (1, 1, 3)
     assert entry.error == "snippet 2 (0:04–0:08): broken"
-    assert row_actions(entry, can_pause=True) == ["retry", "reveal", "remove"]
+    assert row_actions(entry, can_pause=True) == ["continue", "reveal", "remove"]
 
 
 def test_intake_counts_what_it_leaves_out(tmp_path):
@@ -111,7 +111,8 @@ def test_intake_counts_what_it_leaves_out(tmp_path):
     video = tmp_path / "in" / "a.mp4"
     video.write_bytes(b"x")
     (tmp_path / "in" / "notes.txt").write_text("x")
-    intake = take_in([tmp_path / "in", tmp_path / "gone.mov"], queued_inputs=[str(video)])
+    queued = Queued("id", str(video), rejected=False, finished=False, settings=None)
+    intake = take_in([tmp_path / "in", tmp_path / "gone.mov"], [queued])
     assert intake.new == [] and intake.duplicates == [video]
     assert intake.summary() == (
         "Already in the queue: a.mp4; skipped 1 file that is not a video; not found: gone.mov"

@@ -56,12 +56,17 @@ def test_settings_persist_across_a_new_window(qtbot, make_window, app_dirs, tmp_
 def test_an_invalid_setting_is_explained_and_cannot_be_saved(qtbot, make_window):
     window = make_window()
     dialog = window.open_settings()
-    dialog.editor("frame_width").setValue(8)
+    width = dialog.editor("frame_width")
+    width.setValue(8)  # not one of the presets: "Other…" and its box show it
+    assert width.combo.currentText() == "Other…" and width.spin.isVisibleTo(dialog)
     assert dialog.error.text() == "Frame width must be 0 (video size) or at least 16 px"
     assert not dialog._ok.isEnabled()
-    dialog.editor("frame_width").setValue(0)
+    width.combo.setCurrentIndex(width.combo.findText("Video size"))
     assert dialog.error.text() == "" and dialog._ok.isEnabled()
-    assert dialog.editor("frame_width").text() == "video size"
+    assert width.value() == 0 and not width.spin.isVisibleTo(dialog)
+    assert [width.combo.itemText(i) for i in range(width.combo.count())] == [
+        "640 px", "960 px", "1280 px", "Video size", "Other…",
+    ]  # fmt: skip
     dialog.reject()
 
 

@@ -1,5 +1,6 @@
-"""The preview of a processed job: scrubbing shows the right still, the current snippet's
-GIF plays, hover thumbnails, keyboard scrubbing, the shortcut sheet, reopening jobs."""
+"""The preview of a processed job: scrubbing shows the right still and the GIF's picture of
+that time, hover thumbnails, unrendered and approximate pictures, reopening jobs. (Keys and
+playback: test_keys.py.)"""
 
 from __future__ import annotations
 
@@ -8,13 +9,13 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, Qt
-from PySide6.QtGui import QColor, QImage, QKeyEvent
+from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from core.layout import MANIFEST_NAME, gif_relpath
 from core.manifest import DONE
-from gui.preview.shortcuts import SHEET, ShortcutSheet
+from gui.preview.timeline_model import TimelineModel
 from tests.media import STEP_LEVELS
 
 from .conftest import STEP_SECONDS, close_window
@@ -62,60 +63,20 @@ def test_scrubbing_to_a_second_shows_the_still_of_that_second(qtbot, make_window
     assert abs(_painted_luma(window) - STEP_LEVELS[5]) <= TOLERANCE
 
 
-def test_arrow_keys_step_and_keep_stepping_while_held(qtbot, make_window, step_job):
-    window = make_window()
-    _open(qtbot, window, step_job)
-    timeline = window.preview.timeline
-    timeline.setFocus()
-    QTest.keyClick(timeline, Qt.Key.Key_Home)
-    assert timeline.position() == 0
-    QTest.keyClick(timeline, Qt.Key.Key_Right)
-    assert timeline.position() == 1
-    assert abs(_painted_luma(window) - STEP_LEVELS[1]) <= TOLERANCE
-    # A held key: the system repeats the press; every repeat moves and repaints.
-    for expected in (2, 3, 4):
-        held = QKeyEvent(
-            QEvent.Type.KeyPress, Qt.Key.Key_Right, Qt.KeyboardModifier.NoModifier, "", True
-        )
-        QApplication.sendEvent(timeline, held)
-        assert timeline.position() == expected
-        assert abs(_painted_luma(window) - STEP_LEVELS[expected]) <= TOLERANCE
-    QTest.keyClick(timeline, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
-    assert timeline.position() == 1  # one snippet (3 s) back
-    QTest.keyClick(timeline, Qt.Key.Key_End)
-    assert timeline.position() == STEP_SECONDS - 1
-
-
-def test_j_k_l_play_and_stop(qtbot, make_window, step_job):
-    window = make_window()
-    _open(qtbot, window, step_job)
-    timeline = window.preview.timeline
-    timeline.setFocus()
-    QTest.keyClick(timeline, Qt.Key.Key_L)
-    QTest.keyClick(timeline, Qt.Key.Key_L)
-    assert timeline.speed() == 2
-    qtbot.waitUntil(lambda: timeline.position() >= 1)
-    assert "2×" in window.preview.clock.text()
-    QTest.keyClick(timeline, Qt.Key.Key_K)
-    assert timeline.speed() == 0
-    QTest.keyClick(timeline, Qt.Key.Key_J)
-    assert timeline.speed() == -1
-    QTest.keyClick(timeline, Qt.Key.Key_K)
-    assert timeline.speed() == 0
-
-
-def test_the_current_snippets_gif_is_the_one_playing(qtbot, make_window, step_job):
+def test_the_gif_shows_its_picture_of_the_playheads_time(qtbot, make_window, step_job):
+    """Not a loop running on its own: the GIF's picture is the one of the playhead's time,
+    also going backward (its pictures build on the ones before)."""
     window = make_window()
     _open(qtbot, window, step_job)
     gif = window.preview.gif_view
-    for t, snippet in ((4.2, 1), (7.0, 2), (0.0, 0)):
+    for t in (4.2, 5.6, 7.0, 0.0, 2.8, 3.0, 1.4):
         window.preview.set_position(t)
-        # The GIF follows once the playhead rests (a fast drag does not load every GIF).
-        qtbot.waitUntil(lambda: gif.path() == step_job / gif_relpath(snippet))  # noqa: B023
-        movie = gif.movie()
-        assert movie is not None and movie.state() == movie.MovieState.Running
-        movie.jumpToFrame(0)  # the snippet's first picture: the second it starts at
-        assert abs(_luma(movie.currentImage()) - STEP_LEVELS[snippet * 3]) <= TOLERANCE
+        snippet = int(t // 3)
+        frame = int(round((t - snippet * 3) * 5, 6))  # 5 pictures a second (FAST)
+        wanted = (step_job / gif_relpath(snippet), frame)
+        qtbot.waitUntil(lambda w=wanted: (gif.path(), gif.frame()) == w)
+        assert gif.frame_count() == (10 if snippet == 2 else 15)  # 3 s (the last: 2 s) at 5 fps
+        assert abs(_luma(gif.current_image()) - STEP_LEVELS[int(t)]) <= TOLERANCE, t
 
 
 def test_hovering_the_timeline_shows_a_thumbnail(qtbot, make_window, step_job):
@@ -152,17 +113,25 @@ def test_unrendered_snippets_show_as_pending(qtbot, make_window, step_job, tmp_p
     qtbot.waitUntil(lambda: window.preview.gif_view.path() == job / gif_relpath(1))
 
 
-def test_shortcut_sheet_lists_the_keys(qtbot, make_window):
+def test_approximate_pictures_fill_in_where_stills_are_not_rendered(
+    qtbot, make_window, step_job, tmp_path
+):
+    """Where a snippet is not rendered, the nearest overview picture stands in, badged."""
+    job = tmp_path / "partial"
+    shutil.copytree(step_job, job)
+    data = json.loads((job / MANIFEST_NAME).read_text())
+    data["snippets"][1].update(status="pending", gif=None)
+    (job / MANIFEST_NAME).write_text(json.dumps(data))
     window = make_window()
-    assert window.commands.shortcuts.shortcut().toString() == "?"
-    window.commands.shortcuts.trigger()
-    sheet = window.findChild(ShortcutSheet)
-    assert sheet is not None and sheet.isVisible()
-    texts = {label.text() for label in sheet.findChildren(type(window.queue_status))}
-    for items in SHEET.values():
-        for keys, description in items:
-            assert keys in texts and description in texts
-    sheet.reject()
+    _open(qtbot, window, job)
+    model = window.preview.model()
+    overview = [(float(t), job / "frames" / f"{t:06d}.jpg") for t in (0, 6)]
+    window.preview.set_job(TimelineModel(**{**model.__dict__, "overview": overview}), 4.0)
+    view = window.preview.frame_view
+    assert view.image() is not None and view.approximate()
+    assert abs(_painted_luma(window) - STEP_LEVELS[6]) <= TOLERANCE  # 0:06 is nearer 0:04
+    window.preview.set_position(1.0)
+    assert not view.approximate()  # rendered: the fine still, no badge
 
 
 def test_an_earlier_job_reopens_from_recent_jobs(qtbot, make_window, step_job):

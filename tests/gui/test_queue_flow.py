@@ -16,7 +16,9 @@ from PySide6.QtWidgets import QApplication
 from core.layout import frame_relpath, gif_relpath
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
 from core.preflight import DISK_SPACE, FFMPEG, OUTPUT_FOLDER
+from gui.queue.actions import row_buttons
 from gui.queue.entry import QUEUED
+from gui.queue.texts import percent_text
 
 from .. import systems
 from .conftest import add_and_wait, click_row_button, wait_finished
@@ -71,7 +73,8 @@ def test_dropping_files_and_a_folder_queues_the_videos(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: window.last_intake is not None and len(window.model) == 3)
     assert [e.name for e in window.model] == [step_video.name, "a.mp4", "b.mov"]
     assert len(window.last_intake.scan.skipped) == 2
-    assert "skipped 2 files" in window.statusBar().currentMessage()
+    # What was left out is said in the message bar, where it stays until read.
+    assert "skipped 2 files" in window.message_bar.text.text()
     assert all(e.status == QUEUED for e in window.model)
 
     # The same file again, dropped on the queue list itself: detected, not queued twice.
@@ -80,7 +83,8 @@ def test_dropping_files_and_a_folder_queues_the_videos(qtbot, make_window, tmp_p
     qtbot.waitUntil(lambda: window.last_intake is not None)
     assert len(window.model) == 3
     assert window.last_intake.duplicates == [step_video]
-    assert "Already in the queue: step-8s.mp4" in window.statusBar().currentMessage()
+    assert window.message_bar.text.text() == "Already in the queue: step-8s.mp4"
+    assert window.message_bar.waiting() == 0  # it replaced the first drop's note
 
 
 def test_rows_are_reordered_by_drag(qtbot, make_window, tmp_path, step_video):
@@ -158,6 +162,39 @@ def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, use
     manifest = Manifest.load(entry.job_dir)
     assert manifest.status == CANCELLED
     assert manifest.counts()[DONE] < len(manifest.snippets)
+    # The row shows what was kept (work under way when it stopped is lost), never 100 %.
+    kept = sum(s.end - s.start for s in manifest.snippets if s.status == DONE)
+    qtbot.waitUntil(lambda: entry.fraction == kept / manifest.source.duration)
+    assert percent_text(entry) != "100%"
+    assert row_buttons(entry, window.scheduler.can_pause(entry))[0] == "continue"
+
+
+def test_pause_queue_pauses_the_running_job_and_start_resumes_it(
+    qtbot, make_window, long_video, user_settings
+):
+    window = make_window()
+    window.apply_settings(user_settings.with_backend_values("local", workers=1))
+    add_and_wait(qtbot, window, [long_video])
+    entry = window.model.entry_at(0)
+    qtbot.waitUntil(lambda: bool(_ffmpeg_children()) and entry.total > 0, timeout=30_000)
+
+    window.commands.toggle_queue.trigger()  # Pause queue, as HandBrake's: the work stops
+    assert window.scheduler.held and entry.status == "paused"
+    assert window.commands.toggle_queue.text() == "Start queue"
+    qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
+    window.commands.toggle_queue.trigger()
+    assert not window.scheduler.held and entry.status == "running"
+
+    # The job's own pause: Ctrl+P (Space plays the preview).
+    window.select(entry.id)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    QTest.keyClick(window.queue_view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert entry.status == "paused"
+    QTest.keyClick(window.queue_view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    assert entry.status == "running"
+    wait_finished(qtbot, window)
+    assert entry.status == DONE
 
 
 @systems.pausing_stops_ffmpeg

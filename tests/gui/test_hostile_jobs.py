@@ -24,8 +24,9 @@ from core.manifest_schema import MAX_DURATION
 from gui.preview.image_cache import ImageCache, ImageKey
 from gui.preview.timeline import Timeline
 from gui.preview.timeline_model import TimelineModel
-from gui.queue.delegate import progress_text, row_actions, status_text
+from gui.queue.actions import row_actions
 from gui.queue.entry import BUSY, UNREADABLE, QueueEntry, queue_to_bytes
+from gui.queue.texts import progress_text, status_text
 from gui.user_settings import SettingsStore
 
 from .conftest import add_and_wait, click_row_button, wait_finished
@@ -160,10 +161,11 @@ def test_stills_and_gifs_that_are_fifos_never_block_the_window(
     qtbot.waitUntil(lambda: window.preview.model() is not None)
     started = time.monotonic()
     window.preview.set_position(4.5)  # snippet 1 (3–6 s): its still and its GIF
-    qtbot.waitUntil(lambda: window.preview.gif_view.path() is None, timeout=5_000)
+    screen = window.preview.gif_view.screen
+    qtbot.waitUntil(lambda: screen._message == "Cannot read 00001.gif", timeout=5_000)
     assert time.monotonic() - started < 5
-    assert window.preview.frame_view._message == "Cannot read 000004.jpg"
-    assert window.preview.gif_view._screen.text() == "Cannot read 00001.gif"
+    assert screen.image() is None
+    qtbot.waitUntil(lambda: window.preview.frame_view._message == "Cannot read 000004.jpg")
     window.preview.set_position(1.5)  # the others still show
     qtbot.waitUntil(lambda: window.preview.frame_view.image() is not None)
 

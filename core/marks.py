@@ -25,7 +25,7 @@ from typing import Any
 
 from .atomic import write_atomic
 from .errors import FrameFanError
-from .job_files import JobFileError, read_job_file
+from .safe_read import UnsafeFileError, read_recorded_file
 
 MARKS_NAME = "marks.json"
 MARKS_VERSION = 1
@@ -183,10 +183,11 @@ class MarkSet:
         if stamp is None and not path.is_symlink():
             return cls(job_dir)
         try:
-            marks = parse_marks(read_job_file(job_dir, MARKS_NAME, MAX_FILE_BYTES), str(path))
+            data = read_recorded_file(job_dir, MARKS_NAME, limit=MAX_FILE_BYTES)
+            marks = parse_marks(data, str(path))
         except MarksError as exc:
             return cls(job_dir, problem=str(exc), _stamp=stamp)
-        except JobFileError as exc:
+        except UnsafeFileError as exc:
             return cls(job_dir, problem=f"{exc}; the marks it holds are not shown", _stamp=stamp)
         return cls(job_dir, marks, _stamp=stamp)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import FrameFanError
 
@@ -79,6 +79,25 @@ def read_job_file(path: Path, *, within: Path, limit: int) -> bytes:
         raise UnsafeFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
     finally:
         os.close(fd)
+
+
+def job_path(job_dir: Path, relpath: str) -> Path:
+    """The file a manifest or marks file names by ``relpath`` (relative, ``/``-separated)
+    in ``job_dir``; :class:`UnsafeFileError` for an absolute path, ``..`` or a drive."""
+    parts = PurePosixPath(relpath.replace("\\", "/")).parts
+    if not parts or parts[0] == "/" or ".." in parts or ":" in relpath:
+        raise UnsafeFileError(f"{job_dir / relpath}: not a path inside the job folder")
+    return job_dir.joinpath(*parts)
+
+
+def read_recorded_file(job_dir: Path, relpath: str, *, limit: int) -> bytes:
+    """The bytes of the file ``relpath`` names in ``job_dir``, read as :func:`read_job_file`
+    does; a missing file is an :class:`UnsafeFileError` too."""
+    path = job_path(job_dir, relpath)
+    try:
+        return read_job_file(path, within=job_dir, limit=limit)
+    except FileNotFoundError:
+        raise UnsafeFileError(f"{path}: missing from the job folder") from None
 
 
 def check_job_file(path: Path, *, within: Path, limit: int) -> int:

@@ -1,7 +1,7 @@
 """The job an export reads: its manifest, its stills and GIFs, its marks, its source.
 
 Every export starts from a job folder (or its ``manifest.json``), read as untrusted data
-(:mod:`core.job_files`). Times given by a user are read here too, in seconds, ``[H:]MM:SS``
+(:mod:`core.safe_read`). Times given by a user are read here too, in seconds, ``[H:]MM:SS``
 or as ``HH:MM:SS:FF`` in the video's source timecode.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 
 from ..errors import InputRejectedError, ManifestError, UsageError
 from ..input_safety import Source, as_source
-from ..job_files import JobFileError, read_job_file
 from ..layout import MANIFEST_NAME
 from ..manifest import DONE, FrameRecord, Manifest, SnippetRecord
 from ..marks import MARKS_NAME, Mark, MarksError, load_marks
 from ..probe import MediaInfo, probe
+from ..safe_read import UnsafeFileError, read_recorded_file
 from ..timecode import SourceClock, TimecodeError, TimecodeRate
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
@@ -86,7 +86,7 @@ class ExportJob:
         return self._frames[max(0, index)]
 
     def read_still(self, frame: FrameRecord) -> bytes:
-        return read_job_file(self.job_dir, frame.path, MAX_STILL_BYTES)
+        return read_recorded_file(self.job_dir, frame.path, limit=MAX_STILL_BYTES)
 
     def marks(self) -> list[Mark]:
         """The job's marks; :class:`UsageError` for a damaged marks file or a mark past the
@@ -204,8 +204,8 @@ def open_job(path: Path) -> ExportJob:
         raise UsageError(f"{path}: not a job folder (no such folder)")
     job_dir = path.absolute()
     try:
-        data = read_job_file(job_dir, MANIFEST_NAME, MAX_MANIFEST_BYTES)
-    except JobFileError as exc:
+        data = read_recorded_file(job_dir, MANIFEST_NAME, limit=MAX_MANIFEST_BYTES)
+    except UnsafeFileError as exc:
         raise UsageError(f"{job_dir}: not a job folder ({exc})") from None
     origin = str(job_dir / MANIFEST_NAME)
     try:

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UsageError
-from ..job_files import read_job_file
 from ..paths import resource_path
+from ..safe_read import read_recorded_file
 from ..timefmt import format_clock
 from .job import MAX_GIF_BYTES, ExportJob
 from .output import staged_dir
@@ -89,7 +89,7 @@ def page_data(job: ExportJob, sprites: dict[str, Any]) -> dict[str, Any]:
 def _copy(job: ExportJob, relpath: str, folder: Path, limit: int) -> None:
     target = folder / relpath
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(read_job_file(job.job_dir, relpath, limit))
+    target.write_bytes(read_recorded_file(job.job_dir, relpath, limit=limit))
 
 
 def write_page(job: ExportJob, folder: Path, steps: Steps) -> WebResult:

@@ -1,5 +1,5 @@
-"""The preview's keys, declared once: each binding becomes a QAction (in the Playback menu,
-with its shortcut) and a row of the shortcut sheet.
+"""The preview's keys, declared once: each binding becomes a QAction (in the Playback,
+Marks or Export menu, with its shortcut) and a row of the shortcut sheet.
 
 A binding's scope says where its key works: ``WINDOW`` keys work wherever the keyboard focus
 is in the main window (Space plays even while the queue has the focus, as in an editor);
@@ -7,9 +7,10 @@ is in the main window (Space plays even while the queue has the focus, as in an 
 through the queue's rows. A focused button, check box or list of choices keeps Space and
 Enter for itself (:class:`FocusedControlKeys`).
 
-To add a key: add a :class:`Binding` (and a handler for its command where the actions are
-built), and put it in a row of :data:`SHEET_ROWS`. Free for marks and the clipboard: I, O, M
-and Ctrl+C (``tests/gui/test_keys.py`` checks that nothing else takes them).
+To add a key: add a :class:`Binding` to its table (and a handler for its command where the
+actions are built); a playback key also goes in a row of :data:`SHEET_ROWS` (the marks' and
+exports' rows are their menu texts). ``tests/gui/test_keys.py`` checks that every key is
+bound once and shown in the sheet.
 """
 
 from __future__ import annotations
@@ -62,9 +63,33 @@ PLAYBACK: tuple[Binding, ...] = (
     Binding("go_to_start", "home", 0, "Home", "Go to start", TIMELINE),
     Binding("go_to_end", "end", 0, "End", "Go to end", TIMELINE),
 )
-BINDINGS = {b.name: b for b in PLAYBACK}
-# Kept free for the marks (in, out, marker) and copying a still.
-RESERVED_KEYS = ("I", "O", "M", "Ctrl+C")
+# Marks (gui.marks.commands runs them): in and out as editors set them, markers, and the
+# ways between them.
+MARKS: tuple[Binding, ...] = (
+    Binding("set_in", "set_in", 0, "I", "Set in", repeat=False),
+    Binding("set_out", "set_out", 0, "O", "Set out", repeat=False),
+    Binding("add_marker", "add_marker", 0, "M", "Add marker", repeat=False),
+    Binding("clear_in_out", "clear_in_out", 0, "Alt+X", "Clear in and out", repeat=False),
+    Binding("go_to_in", "go_to", -1, "Shift+I", "Go to in"),
+    Binding("go_to_out", "go_to", 1, "Shift+O", "Go to out"),
+    Binding("previous_mark", "mark", -1, "Ctrl+Shift+M", "Previous mark"),
+    Binding("next_mark", "mark", 1, "Shift+M", "Next mark"),
+)
+# Getting work out (gui.export.commands runs them): the clipboard, saving, exporting.
+EXPORT: tuple[Binding, ...] = (
+    Binding("copy_still", "copy_still", 0, "Ctrl+C", "Copy still", repeat=False),
+    Binding("copy_timecode", "copy_time", 0, "Ctrl+Shift+C", "Copy timecode", repeat=False),
+    Binding("save_still", "save_still", 0, "Ctrl+S", "Save still as…", repeat=False),
+    Binding(
+        "save_full_still", "save_still", 1, "Ctrl+Alt+S", "Save full-size still as…", repeat=False
+    ),
+    Binding("snippet_gif", "snippet_gif", 0, "Ctrl+G", "Export GIF of snippet…", repeat=False),
+    Binding("range_gif", "range", 0, "Ctrl+Shift+G", "Export GIF of in–out range…", repeat=False),
+    Binding("range_clip", "range", 1, "Ctrl+Shift+E", "Export clip of in–out range…", repeat=False),
+    Binding("export_more", "dialog", 0, "Ctrl+E", "Contact sheet, sprites, markers…", repeat=False),
+    Binding("reveal_still", "reveal", 0, "Ctrl+Shift+R", "Reveal in file manager", repeat=False),
+)
+BINDINGS = {b.name: b for b in (*PLAYBACK, *MARKS, *EXPORT)}
 
 # The sheet's playback rows: bindings shown together, and what they do.
 SHEET_ROWS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -111,10 +136,19 @@ def action_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
 def build_playback_actions(
     window: QWidget, timeline: QWidget, run: Callable[[str, int], None]
 ) -> dict[str, QAction]:
+    return build_binding_actions(PLAYBACK, window, timeline, run)
+
+
+def build_binding_actions(
+    bindings: Iterable[Binding],
+    window: QWidget,
+    timeline: QWidget,
+    run: Callable[[str, int], None],
+) -> dict[str, QAction]:
     """One QAction per binding, its shortcut working in the binding's scope; triggering it
     calls ``run(command, arg)``."""
     actions = {}
-    for binding in PLAYBACK:
+    for binding in bindings:
         action = QAction(binding.text, window)
         action.setObjectName(binding.name)
         action.setShortcut(QKeySequence(binding.key))

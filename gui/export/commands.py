@@ -1,0 +1,510 @@
+"""Getting work out of the shown job, from the keyboard, the menus and the mouse alike: the
+clipboard (Ctrl+C the still, Ctrl+Shift+C the timecode), dragging the still, the GIF or a
+filmstrip thumbnail out, saving a still, a snippet's GIF, a GIF or a clip of the in–out
+range, the export dialog, and showing files in the file manager. The still, the GIF and the
+timeline each have a context menu of what applies to them.
+
+A picture handed to another program is a named copy (``interview_00-01-35.jpg``) in the
+app's cache (core.export.handoff); exports run in the background
+(:class:`~gui.export.runner.ExportRunner`) through the same core functions as
+``framefan export``, on the job as its folder holds it at that moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QAction, QImage
+from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QStatusBar, QWidget
+
+from core.errors import FrameFanError, UsageError
+from core.export import (
+    ExportJob,
+    HandoffFolder,
+    export_clip,
+    export_gif,
+    export_snippet_gif,
+    export_still,
+    hand_off,
+    open_job,
+)
+
+from ..message_bar import MessageBar
+from ..preview.panel import PreviewPanel
+from ..preview.shortcuts import EXPORT, build_binding_actions
+from ..preview.time_labels import TimeLabels
+from ..ui_state import UiState
+from .dialog import SHEET, WEB, ExportDialog
+from .drag import DragOut
+from .mime import picture_mime
+from .range_dialog import CLIP, GIF, RangeDialog, RangeRequest
+from .runner import ExportRunner, size_text
+
+InIo = Callable[..., Awaitable[Any]]
+Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
+FOLDER_KEY = "export_folder"
+STILL_FILTERS = "JPEG picture (*.jpg);;PNG picture (*.png)"
+NO_STILL = "No still here yet: its snippet is not rendered."
+NO_GIF = "No GIF here yet: the snippet is not rendered."
+# The export dialog's web page tab has its own menu item; Ctrl+E opens the dialog at the
+# contact sheet, beside sprites and markers.
+DIALOG_ITEMS = {WEB: "Web page…"}
+
+
+@dataclass(frozen=True)
+class Handout:
+    """A still or GIF of the shown job as it is handed out: its file in the job folder and
+    the name of its copy."""
+
+    relpath: str
+    name: str
+    time: float
+
+
+class ExportCommands(QObject):
+    def __init__(
+        self,
+        window: QWidget,
+        preview: PreviewPanel,
+        marks: Any,  # gui.marks.commands.MarkCommands: in, out, the marker actions
+        runner: ExportRunner,
+        *,
+        messages: MessageBar,
+        status: QStatusBar,
+        ui_state: UiState,
+        handoff: HandoffFolder,
+        preview_dir: Path,
+        in_io: InIo,
+        spawn: Spawn,
+        reveal: Callable[[Path], None],
+    ) -> None:
+        super().__init__(window)
+        self._window = window
+        self._preview = preview
+        self._marks = marks
+        self.runner = runner
+        self._messages = messages
+        self._status = status
+        self._ui_state = ui_state
+        self._handoff = handoff
+        self._preview_dir = preview_dir
+        self._in_io = in_io
+        self._spawn = spawn
+        self._reveal = reveal
+        self._job: ExportJob | None = None
+        self._times = TimeLabels()
+        timeline = preview.timeline
+        self.actions = build_binding_actions(EXPORT, window, timeline, self.run_command)
+        self.copy_gif = self._action("Copy GIF", self.copy_gif_now)
+        self.reveal_gif = self._action("Reveal GIF in file manager", self.reveal_gif_file)
+        self.reveal_job = self._action("Show job folder", self.reveal_job_folder)
+        self.dialog_actions = {SHEET: self.actions["export_more"]}
+        for kind, text in DIALOG_ITEMS.items():
+            self.dialog_actions[kind] = self._action(
+                text, lambda _checked=False, k=kind: self.open_dialog(k)
+            )
+        # Asked for where files go; tests answer instead of a file dialog.
+        self.ask_save_path: Callable[[str, Path, str], Path | None] = self._ask_save_path
+        self.drags = [
+            DragOut(preview.frame_view, lambda _at: self.still_drag()),
+            DragOut(preview.gif_view.screen, lambda _at: self.gif_drag()),
+            DragOut(timeline, self.thumbnail_drag, pull_out=True),
+        ]
+        for widget, menu in (
+            (preview.frame_view, self.still_menu),
+            (preview.gif_view.screen, self.gif_menu),
+            (timeline, self.timeline_menu),
+        ):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(
+                lambda at, w=widget, m=menu: m(w.mapToGlobal(at), QPointF(at))
+            )
+        self.show(None, self._times)
+
+    def _action(self, text: str, slot: Callable[..., Any]) -> QAction:
+        action = QAction(text, self._window)
+        action.triggered.connect(lambda _checked=False: slot())
+        self._window.addAction(action)
+        return action
+
+    # -- the shown job --------------------------------------------------------------------
+
+    def show(self, job: ExportJob | None, times: TimeLabels) -> None:
+        self._job, self._times = job, times
+        for action in self.all_actions():
+            action.setEnabled(job is not None)
+
+    def all_actions(self) -> list[QAction]:
+        return [
+            *self.actions.values(),
+            self.copy_gif,
+            self.reveal_gif,
+            self.reveal_job,
+            *self.dialog_actions.values(),
+        ]
+
+    def row_menu_actions(self) -> list[QAction]:
+        """What the selected job's row offers (it is the job shown)."""
+        a = self.actions
+        return [
+            a["save_still"],
+            a["snippet_gif"],
+            a["range_gif"],
+            a["range_clip"],
+            a["export_more"],
+            a["copy_timecode"],
+            self._marks.actions["add_marker"],
+        ]
+
+    def run_command(self, command: str, arg: int = 0) -> None:
+        """Run a command of :data:`gui.preview.shortcuts.EXPORT`."""
+        if self._job is None:
+            return
+        if command == "copy_still":
+            self.copy_still()
+        elif command == "copy_time":
+            self.copy_timecode()
+        elif command == "save_still":
+            self.save_still(full_size=bool(arg))
+        elif command == "snippet_gif":
+            self.save_snippet_gif()
+        elif command == "range":
+            self.export_range(CLIP if arg else GIF)
+        elif command == "dialog":
+            self.open_dialog(SHEET)
+        elif command == "reveal":
+            self.reveal_still_file()
+
+    # -- what is shown --------------------------------------------------------------------
+
+    def still_at(self, t: float) -> Handout | None:
+        """The still shown at ``t``, if it is rendered (an approximate picture is not)."""
+        model, job = self._preview.model(), self._job
+        if model is None or job is None:
+            return None
+        n = model.frame_at(t)
+        picture = model.picture(n) if n is not None else None
+        if picture is None or picture.approximate:
+            return None
+        at = model.frame_time(n)
+        relpath = picture.path.relative_to(model.job_dir).as_posix()
+        return Handout(relpath, job.file_name(at, picture.path.suffix.lower()), at)
+
+    def gif_here(self) -> Handout | None:
+        model, job = self._preview.model(), self._job
+        if model is None or job is None:
+            return None
+        snippet = model.snippet_at(self._preview.position())
+        path = model.gif_path(snippet)
+        if path is None:
+            return None
+        start, end = model.starts[snippet], model.snippet_end(snippet)
+        relpath = path.relative_to(model.job_dir).as_posix()
+        return Handout(relpath, job.file_name(start, ".gif", end=end), start)
+
+    def mime_of(
+        self, item: Handout | None, *, clipboard: bool = False
+    ) -> tuple[QMimeData, QImage | None] | None:
+        """The data handing ``item`` to another program: a named copy of its file, its
+        picture and its bytes (None, and a message, when it cannot be read)."""
+        if item is None or self._job is None:
+            return None
+        try:
+            path, data = hand_off(self._job, item.relpath, item.name, self._handoff)
+        except FrameFanError as exc:
+            self._messages.show_message(str(exc), key="export")
+            return None
+        image = QImage.fromData(data)
+        return picture_mime(path, data, image, clipboard=clipboard), image
+
+    def still_drag(self) -> tuple[QMimeData, QImage | None] | None:
+        return self.mime_of(self.still_at(self._preview.position()))
+
+    def gif_drag(self) -> tuple[QMimeData, QImage | None] | None:
+        provided = self.mime_of(self.gif_here())
+        if provided is None:
+            return None
+        # The picture dragged is the one on screen, not the GIF's first.
+        return provided[0], self._preview.gif_view.current_image() or provided[1]
+
+    def thumbnail_drag(self, pressed: QPointF) -> tuple[QMimeData, QImage | None] | None:
+        timeline = self._preview.timeline
+        if not timeline.strip_rect().contains(pressed.toPoint()):
+            return None
+        return self.mime_of(self.still_at(timeline.slot_time(pressed.x())))
+
+    # -- the clipboard --------------------------------------------------------------------
+
+    def copy_still(self) -> bool:
+        still = self.still_at(self._preview.position())
+        if still is None:
+            self._status.showMessage(NO_STILL, 10_000)
+            return False
+        provided = self.mime_of(still, clipboard=True)
+        if provided is None:
+            return False
+        QApplication.clipboard().setMimeData(provided[0])
+        self._status.showMessage(f"Copied the still at {self._times.precise(still.time)}", 10_000)
+        return True
+
+    def copy_gif_now(self) -> bool:
+        provided = self.mime_of(self.gif_here(), clipboard=True)
+        if provided is None:
+            self._status.showMessage(NO_GIF, 10_000)
+            return False
+        QApplication.clipboard().setMimeData(provided[0])
+        self._status.showMessage("Copied the snippet's GIF", 10_000)
+        return True
+
+    def copy_timecode(self) -> str:
+        text = self._times.precise(self._preview.position())
+        QApplication.clipboard().setText(text)
+        self._status.showMessage(f"Copied {text}", 10_000)
+        return text
+
+    # -- saving and exporting -------------------------------------------------------------
+
+    def _folder(self) -> Path:
+        remembered = self._ui_state.text_value(FOLDER_KEY)
+        if remembered and Path(remembered).is_dir():
+            return Path(remembered)
+        assert self._job is not None
+        return self._job.job_dir.parent
+
+    def _remember(self, output: Path) -> None:
+        self._ui_state.set_text_value(FOLDER_KEY, str(output.parent))
+
+    def _ask_save_path(self, title: str, suggested: Path, filters: str) -> Path | None:
+        chosen, _ = QFileDialog.getSaveFileName(self._window, title, str(suggested), filters)
+        return Path(chosen) if chosen else None
+
+    def _fresh_job(self) -> Callable[[], Awaitable[ExportJob]]:
+        """The shown job as its folder holds it when the export starts (a running job has
+        more stills by then)."""
+        assert self._job is not None
+        job_dir = self._job.job_dir
+        return lambda: self._in_io(open_job, job_dir)
+
+    def save_still(
+        self, *, full_size: bool = False, path: Path | None = None
+    ) -> asyncio.Task[None] | None:
+        t = self._preview.position()
+        still = self.still_at(t)
+        if still is None and not full_size:
+            self._status.showMessage(NO_STILL, 10_000)
+            return None
+        assert self._job is not None
+        name = self._job.file_name(still.time if still else t, ".jpg")
+        title = "Save full-size still" if full_size else "Save still"
+        output = path or self.ask_save_path(title, self._folder() / name, STILL_FILTERS)
+        if output is None:
+            return None
+        self._remember(output)
+        at = still.time if still is not None else t
+        fresh = self._fresh_job()
+
+        async def work(progress):
+            return await export_still(
+                await fresh(), at, output, full_size=full_size, force=True, on_progress=progress
+            )
+
+        return self.runner.start(
+            f"Still {output.name}",
+            work,
+            lambda r: (f"Saved {r.path.name} ({r.width} × {r.height})", r.path),
+        )
+
+    def save_snippet_gif(self, path: Path | None = None) -> asyncio.Task[None] | None:
+        gif = self.gif_here()
+        model = self._preview.model()
+        if gif is None or model is None:
+            self._status.showMessage(NO_GIF, 10_000)
+            return None
+        output = path or self.ask_save_path(
+            "Save the snippet's GIF", self._folder() / gif.name, "GIF (*.gif)"
+        )
+        if output is None:
+            return None
+        self._remember(output)
+        index = model.snippet_at(self._preview.position())
+        fresh = self._fresh_job()
+
+        async def work(progress):
+            return await export_snippet_gif(
+                await fresh(), index, output, force=True, on_progress=progress
+            )
+
+        return self.runner.start(
+            f"GIF {output.name}",
+            work,
+            lambda r: (f"Saved {r.path.name} ({size_text(r.bytes)})", r.path),
+        )
+
+    def range_dialog(self, kind: str) -> RangeDialog | None:
+        """The dialog of a GIF or clip export of the in–out range (or, without both, of
+        the snippet at the playhead)."""
+        model, job = self._preview.model(), self._job
+        if model is None or job is None:
+            return None
+        start, end = self._marks.in_out()
+        if start is None or end is None:
+            snippet = model.snippet_at(self._preview.position())
+            start, end = model.starts[snippet], model.snippet_end(snippet)
+        suffix = ".gif" if kind == GIF else ".mp4"
+        suggested = self._folder() / job.file_name(start, suffix, end=end)
+        dialog = RangeDialog(kind, job, self._times, start, end, suggested, self._window)
+        dialog.setObjectName("rangeDialog")
+        return dialog
+
+    def export_range(self, kind: str) -> RangeDialog | None:
+        dialog = self.range_dialog(kind)
+        if dialog is None:
+            return None
+        dialog.accepted.connect(lambda: self.start_range(dialog.request()))
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    def start_range(self, request: RangeRequest) -> asyncio.Task[None]:
+        """Export a GIF or a clip of a range in the background."""
+        output, force = request.output, request.force
+        self._remember(output)
+        fresh = self._fresh_job()
+        times = self._times
+        span = f"{times.precise(request.start)}–{times.precise(request.end)}"
+        if request.kind == GIF:
+
+            async def gif(progress):
+                return await export_gif(
+                    await fresh(), request.start, request.end, output, width=request.width,
+                    fps=request.fps, max_bytes=request.max_bytes, source=request.source,
+                    force=force, on_progress=progress,
+                )  # fmt: skip
+
+            return self.runner.start(
+                f"GIF {output.name}",
+                gif,
+                lambda r: (
+                    f"Saved {r.path.name}: {span}, {size_text(r.bytes)}, {r.settings.describe()}",
+                    r.path,
+                ),
+            )
+
+        async def clip(progress):
+            return await export_clip(
+                await fresh(), request.start, request.end, output, copy=request.copy,
+                source=request.source, force=force, on_progress=progress,
+            )  # fmt: skip
+
+        def said(r) -> tuple[str, Path]:
+            actual = f"{times.precise(r.start)}–{times.precise(r.end)}"
+            if r.copied:
+                note = "cut at the keyframes around the range" if r.snapped else "on keyframes"
+                return f"Saved {r.path.name}: {actual}, copied without re-encoding ({note})", r.path
+            return f"Saved {r.path.name}: {actual}, H.264/AAC", r.path
+
+        return self.runner.start(f"Clip {output.name}", clip, said)
+
+    def open_dialog(self, kind: str = SHEET, job_dir: Path | None = None) -> asyncio.Task[Any]:
+        """Open the export dialog of the shown job (or of the job in ``job_dir``), once its
+        marks are saved and its folder read; the task's result is the dialog."""
+        if job_dir is None and self._job is not None:
+            job_dir = self._job.job_dir
+        return self._spawn(self._open_dialog(kind, job_dir))
+
+    async def _open_dialog(self, kind: str, job_dir: Path | None) -> ExportDialog | None:
+        if job_dir is None:
+            return None
+        await self._marks.flush()
+        try:
+            job = await self._in_io(open_job, job_dir)
+        except UsageError as exc:
+            self._messages.show_message(f"Cannot export: {exc}", key="export")
+            return None
+        folder = self._folder() if self._job is not None else job_dir.parent
+        dialog = ExportDialog(job, folder, self._spawn, self._preview_dir, kind, self._window)
+        dialog.setObjectName("exportDialog")
+
+        def accepted() -> None:
+            title, work, outcome = dialog.work()
+            self._remember(dialog.output())
+            self.runner.start(title, work, outcome)
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(dialog.deleteLater)
+        dialog.open()
+        return dialog
+
+    # -- the file manager -----------------------------------------------------------------
+
+    def reveal_still_file(self) -> None:
+        still = self.still_at(self._preview.position())
+        if still is None or self._job is None:
+            self._status.showMessage(NO_STILL, 10_000)
+            return
+        self._reveal(self._job.job_dir / still.relpath)
+
+    def reveal_gif_file(self) -> None:
+        gif = self.gif_here()
+        if gif is None or self._job is None:
+            self._status.showMessage(NO_GIF, 10_000)
+            return
+        self._reveal(self._job.job_dir / gif.relpath)
+
+    def reveal_job_folder(self) -> None:
+        if self._job is not None:
+            self._reveal(self._job.job_dir)
+
+    # -- context menus --------------------------------------------------------------------
+
+    def _popup(self, name: str, items: list[QAction | None], at: QPoint) -> QMenu | None:
+        if self._job is None:
+            return None
+        menu = QMenu(self._window)
+        menu.setAccessibleName(name)
+        for item in items:
+            if item is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(item)
+        menu.popup(at)
+        return menu
+
+    def _exports(self) -> list[QAction | None]:
+        a = self.actions
+        return [a["snippet_gif"], a["range_gif"], a["range_clip"], a["export_more"]]
+
+    def still_menu(self, at: QPoint, _pos: QPointF | None = None) -> QMenu | None:
+        a = self.actions
+        items = [
+            a["copy_still"], a["copy_timecode"], None, a["save_still"], a["save_full_still"],
+            *self._exports(), None, self._marks.actions["add_marker"], None, a["reveal_still"],
+        ]  # fmt: skip
+        return self._popup("Still", items, at)
+
+    def gif_menu(self, at: QPoint, _pos: QPointF | None = None) -> QMenu | None:
+        a = self.actions
+        items = [
+            self.copy_gif, a["copy_timecode"], None, *self._exports(), a["save_still"], None,
+            self._marks.actions["add_marker"], None, self.reveal_gif,
+        ]  # fmt: skip
+        return self._popup("Snippet GIF", items, at)
+
+    def timeline_menu(self, at: QPoint, pos: QPointF | None = None) -> QMenu | None:
+        m, a = self._marks, self.actions
+        items: list[QAction | None] = [
+            m.actions["set_in"], m.actions["set_out"], m.actions["add_marker"],
+            m.actions["clear_in_out"],
+        ]  # fmt: skip
+        index = m.mark_at(pos) if pos is not None else None
+        if index is not None:
+            m.panel.list.setCurrentRow(index)
+            items += [m.edit_selected, m.delete_selected]
+        items += [None, a["copy_timecode"], a["copy_still"], None, a["save_still"]]
+        items += [*self._exports(), None, self.reveal_job]
+        return self._popup("Timeline", items, at)

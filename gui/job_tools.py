@@ -18,7 +18,7 @@ from .export.commands import ExportCommands
 from .export.dialog import WEB
 from .export.runner import ExportRunner
 from .marks.commands import JobMarks, MarkCommands
-from .preview.shortcuts import action_rows
+from .preview.shortcuts import action_rows, key_label
 from .preview.time_labels import ELAPSED, TIMECODE, TimeLabels
 
 if TYPE_CHECKING:
@@ -131,7 +131,7 @@ class JobTools(QObject):
         return {
             "Marks": [
                 *action_rows(marks),
-                ("Delete", "In the marks list: delete the selected mark (F2 edits it)"),
+                (key_label("Delete"), "In the marks list: delete the selected mark (F2 edits)"),
             ],
             "Export": [
                 *action_rows(self.exports.actions.values()),

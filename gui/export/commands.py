@@ -34,6 +34,7 @@ from core.export import (
     open_job,
 )
 
+from ..marks.panel import mark_title
 from ..message_bar import MessageBar
 from ..preview.panel import PreviewPanel
 from ..preview.shortcuts import EXPORT, build_binding_actions
@@ -502,9 +503,18 @@ class ExportCommands(QObject):
             m.actions["clear_in_out"],
         ]  # fmt: skip
         index = m.mark_at(pos) if pos is not None else None
-        if index is not None:
+        if index is not None:  # right on a mark: it can be edited or deleted from here
             m.panel.list.setCurrentRow(index)
-            items += [m.edit_selected, m.delete_selected]
+            name = mark_title(m.marks()[index], index + 1)
+            edit = QAction(f"Edit “{name}”…", self._window)
+            edit.triggered.connect(lambda _checked=False: m.edit(index))
+            delete = QAction(f"Delete “{name}”", self._window)
+            delete.triggered.connect(lambda _checked=False: m.delete(index))
+            items += [edit, delete]
         items += [None, a["copy_timecode"], a["copy_still"], None, a["save_still"]]
         items += [*self._exports(), None, self.reveal_job]
-        return self._popup("Timeline", items, at)
+        menu = self._popup("Timeline", items, at)
+        if menu is not None and index is not None:
+            for action in (edit, delete):
+                action.setParent(menu)  # they go with the menu
+        return menu

@@ -109,6 +109,7 @@ class MarkList(QListWidget):
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setUniformItemSizes(False)
+        self.setObjectName("marksList")
         self.setAccessibleName("Marks")
         self.setAccessibleDescription(
             "The job's marks: Enter or a click goes to one, F2 or a double-click edits it, "

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -186,7 +187,10 @@ class FocusedControlKeys(QObject):
 
 
 class ShortcutSheet(QDialog):
-    """Every shortcut, by section: ``sections`` maps a title to (keys, description) rows."""
+    """Every shortcut, by section: ``sections`` maps a title to (keys, description) rows.
+    The sections stand in two columns, so that the sheet fits a small screen."""
+
+    COLUMNS = 2
 
     def __init__(
         self, sections: dict[str, list[tuple[str, str]]], parent: QWidget | None = None
@@ -196,36 +200,63 @@ class ShortcutSheet(QDialog):
         self.sections = sections
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(6)
-        row = 0
-        for section, items in sections.items():
-            title = QLabel(section)
-            font = title.font()
-            font.setBold(True)
-            font.setPointSizeF(font.pointSizeF() * 1.1)
-            title.setFont(font)
-            if row:
-                grid.setRowMinimumHeight(row, 10)
-                row += 1
-            grid.addWidget(title, row, 0, 1, 2)
-            row += 1
-            for keys, description in items:
-                key_label_widget = QLabel(keys)
-                key_label_widget.setObjectName("shortcutKeys")
-                key_label_widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                text = QLabel(description)
-                text.setWordWrap(True)
-                key_label_widget.setAccessibleName(keys)
-                key_label_widget.setAccessibleDescription(description)
-                grid.addWidget(key_label_widget, row, 0)
-                grid.addWidget(text, row, 1)
-                row += 1
-        grid.setColumnStretch(1, 1)
-        layout.addLayout(grid)
+        columns = QHBoxLayout()
+        columns.setSpacing(28)
+        for part in _split(list(sections.items()), self.COLUMNS):
+            grid = QGridLayout()
+            grid.setHorizontalSpacing(18)
+            grid.setVerticalSpacing(6)
+            row = 0
+            for section, items in part:
+                row = _add_section(grid, row, section, items)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(row, 1)
+            columns.addLayout(grid, 1)
+        layout.addLayout(columns)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this sheet")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(560 * min(self.COLUMNS, max(1, len(sections) - 2)))
+
+
+Section = tuple[str, list[tuple[str, str]]]
+
+
+def _split(sections: list[Section], count: int) -> list[list[Section]]:
+    """``sections`` in order, in ``count`` columns of about as many rows each."""
+    total = sum(len(items) + 2 for _, items in sections)
+    parts: list[list[Section]] = [[]]
+    rows = 0
+    for section in sections:
+        if parts[-1] and len(parts) < count and rows + len(section[1]) / 2 > total / count:
+            parts.append([])
+            rows = 0
+        parts[-1].append(section)
+        rows += len(section[1]) + 2
+    return parts
+
+
+def _add_section(grid: QGridLayout, row: int, section: str, items: list[tuple[str, str]]) -> int:
+    title = QLabel(section)
+    font = title.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.1)
+    title.setFont(font)
+    if row:
+        grid.setRowMinimumHeight(row, 10)
+        row += 1
+    grid.addWidget(title, row, 0, 1, 2)
+    row += 1
+    for keys, description in items:
+        key_label_widget = QLabel(keys)
+        key_label_widget.setObjectName("shortcutKeys")
+        key_label_widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(description)
+        text.setWordWrap(True)
+        key_label_widget.setAccessibleName(keys)
+        key_label_widget.setAccessibleDescription(description)
+        grid.addWidget(key_label_widget, row, 0)
+        grid.addWidget(text, row, 1)
+        row += 1
+    return row

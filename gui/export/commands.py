@@ -43,7 +43,7 @@ from ..ui_state import UiState
 from .dialog import SHEET, WEB, ExportDialog
 from .drag import DragOut
 from .mime import picture_mime
-from .range_dialog import CLIP, GIF, RangeDialog, RangeRequest
+from .range_dialog import CLIP, GIF, RangeDialog, RangeRequest, source_missing
 from .runner import ExportRunner, size_text
 
 InIo = Callable[..., Awaitable[Any]]
@@ -109,8 +109,10 @@ class ExportCommands(QObject):
             self.dialog_actions[kind] = self._action(
                 text, lambda _checked=False, k=kind: self.open_dialog(k)
             )
-        # Asked for where files go; tests answer instead of a file dialog.
+        # Asked for where files go, and where a moved source video is now; tests answer
+        # instead of a file dialog.
         self.ask_save_path: Callable[[str, Path, str], Path | None] = self._ask_save_path
+        self.ask_source: Callable[[ExportJob], Path | None] = self._ask_source
         self.drags = [
             DragOut(preview.frame_view, lambda _at: self.still_drag()),
             DragOut(preview.gif_view.screen, lambda _at: self.gif_drag()),
@@ -284,6 +286,12 @@ class ExportCommands(QObject):
         chosen, _ = QFileDialog.getSaveFileName(self._window, title, str(suggested), filters)
         return Path(chosen) if chosen else None
 
+    def _ask_source(self, job: ExportJob) -> Path | None:
+        chosen, _ = QFileDialog.getOpenFileName(
+            self._window, f"{job.name} was moved: where is it now?", str(job.job_dir.parent)
+        )
+        return Path(chosen) if chosen else None
+
     def _fresh_job(self) -> Callable[[], Awaitable[ExportJob]]:
         """The shown job as its folder holds it when the export starts (a running job has
         more stills by then)."""
@@ -300,6 +308,11 @@ class ExportCommands(QObject):
             self._status.showMessage(NO_STILL, 10_000)
             return None
         assert self._job is not None
+        source = None
+        if full_size and source_missing(self._job):  # decoded from the source: where is it?
+            source = self.ask_source(self._job)
+            if source is None:
+                return None
         name = self._job.file_name(still.time if still else t, ".jpg")
         title = "Save full-size still" if full_size else "Save still"
         output = path or self.ask_save_path(title, self._folder() / name, STILL_FILTERS)
@@ -311,8 +324,9 @@ class ExportCommands(QObject):
 
         async def work(progress):
             return await export_still(
-                await fresh(), at, output, full_size=full_size, force=True, on_progress=progress
-            )
+                await fresh(), at, output, full_size=full_size, source=source, force=True,
+                on_progress=progress,
+            )  # fmt: skip
 
         return self.runner.start(
             f"Still {output.name}",

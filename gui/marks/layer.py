@@ -38,7 +38,14 @@ class MarksLayer:
             return
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self._paint_in_out(painter, timeline, strip, state)
+        drawn: set[tuple[int, int]] = set()
         for index, mark in enumerate(state.marks):
+            # However many marks, at most one drawing per pixel column (a long job's
+            # hundreds of marks must not slow scrubbing down).
+            spot = (round(timeline.x_of(mark.start)), round(timeline.x_of(mark.end or -1.0)))
+            if spot in drawn and index != state.selected:
+                continue
+            drawn.add(spot)
             self._paint_mark(painter, timeline, strip, lane, mark, index == state.selected)
 
     def _paint_in_out(

@@ -5,6 +5,7 @@ has a name and a description."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import psutil
@@ -12,7 +13,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt, QUrl
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from core.layout import frame_relpath, gif_relpath
+from core.layout import MANIFEST_NAME, frame_relpath, gif_relpath
 from gui.export.dialog import MARKERS, ExportDialog
 from gui.export.range_dialog import CLIP, GIF, RangeDialog, RangeRequest
 
@@ -214,3 +215,29 @@ def test_the_context_menus_offer_the_exports(qtbot, make_window, tc_job):
     assert {"Marks", "Export"} <= set(bar)
     assert "Export clip of in–out range…" in {a.text() for a in bar["Export"].actions()}
     assert "Set in" in {a.text() for a in bar["Marks"].actions()}
+
+
+def test_a_moved_source_is_asked_for_not_blamed_on_the_user(qtbot, make_window, tc_job, tmp_path):
+    manifest = json.loads((tc_job / MANIFEST_NAME).read_text())
+    video = Path(manifest["source"]["path"])
+    manifest["source"]["path"] = str(tmp_path / "moved-away.mov")
+    (tc_job / MANIFEST_NAME).write_text(json.dumps(manifest))
+    window = make_window()
+    show_job(qtbot, window, tc_job)
+    exports = window.tools.exports
+    dialog = exports.export_range(CLIP)
+    assert dialog.source.isVisibleTo(dialog)
+    dialog.output.set_path(tmp_path / "clip.mp4")
+    dialog.accept()
+    assert dialog.isVisible() and "choose where it is now" in dialog.error.text()
+    dialog.source.set_path(video)
+    dialog.accept()
+    _saved_message(qtbot, window, "clip.mp4")
+
+    asked = []
+    exports.ask_source = lambda job: asked.append(job.name) or video
+    window.preview.set_position(3)
+    task = exports.save_still(full_size=True, path=tmp_path / "full.png")
+    qtbot.waitUntil(task.done, timeout=20_000)
+    assert asked == ["timecode.mov"]
+    assert (tmp_path / "full.png").read_bytes()[:4] == b"\x89PNG"

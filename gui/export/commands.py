@@ -4,8 +4,8 @@ filmstrip thumbnail out, saving a still, a snippet's GIF, a GIF or a clip of the
 range, the export dialog, and showing files in the file manager. The still, the GIF and the
 timeline each have a context menu of what applies to them.
 
-A picture handed to another program is a named copy (``interview_00-01-35.jpg``) in the
-app's cache (core.export.handoff); exports run in the background
+Pictures handed to other programs go through :mod:`gui.export.handouts`; exports run in the
+background
 (:class:`~gui.export.runner.ExportRunner`) through the same core functions as
 ``framefan export``, on the job as its folder holds it at that moment.
 """
@@ -14,15 +14,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QMimeData, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QAction, QImage
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QStatusBar, QWidget
+from PySide6.QtCore import QObject, QPoint, QPointF, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMenu, QStatusBar, QWidget
 
-from core.errors import FrameFanError, UsageError
+from core.errors import UsageError
 from core.export import (
     ExportJob,
     HandoffFolder,
@@ -30,7 +29,6 @@ from core.export import (
     export_gif,
     export_snippet_gif,
     export_still,
-    hand_off,
     open_job,
 )
 
@@ -41,8 +39,7 @@ from ..preview.shortcuts import EXPORT, build_binding_actions
 from ..preview.time_labels import TimeLabels
 from ..ui_state import UiState
 from .dialog import SHEET, WEB, ExportDialog
-from .drag import DragOut
-from .mime import picture_mime
+from .handouts import NO_GIF, NO_STILL, Handouts
 from .range_dialog import CLIP, GIF, RangeDialog, RangeRequest, source_missing
 from .runner import ExportRunner, size_text
 
@@ -50,21 +47,9 @@ InIo = Callable[..., Awaitable[Any]]
 Spawn = Callable[[Coroutine[Any, Any, Any]], asyncio.Task[Any]]
 FOLDER_KEY = "export_folder"
 STILL_FILTERS = "JPEG picture (*.jpg);;PNG picture (*.png)"
-NO_STILL = "No still here yet: its snippet is not rendered."
-NO_GIF = "No GIF here yet: the snippet is not rendered."
 # The export dialog's web page tab has its own menu item; Ctrl+E opens the dialog at the
 # contact sheet, beside sprites and markers.
 DIALOG_ITEMS = {WEB: "Web page…"}
-
-
-@dataclass(frozen=True)
-class Handout:
-    """A still or GIF of the shown job as it is handed out: its file in the job folder and
-    the name of its copy."""
-
-    relpath: str
-    name: str
-    time: float
 
 
 class ExportCommands(QObject):
@@ -92,7 +77,6 @@ class ExportCommands(QObject):
         self._messages = messages
         self._status = status
         self._ui_state = ui_state
-        self._handoff = handoff
         self._preview_dir = preview_dir
         self._in_io = in_io
         self._spawn = spawn
@@ -101,7 +85,8 @@ class ExportCommands(QObject):
         self._times = TimeLabels()
         timeline = preview.timeline
         self.actions = build_binding_actions(EXPORT, window, timeline, self.run_command)
-        self.copy_gif = self._action("Copy GIF", self.copy_gif_now)
+        self.handouts = Handouts(preview, handoff, messages, status)
+        self.copy_gif = self._action("Copy GIF", self.handouts.copy_gif_now)
         self.reveal_gif = self._action("Reveal GIF in file manager", self.reveal_gif_file)
         self.reveal_job = self._action("Show job folder", self.reveal_job_folder)
         self.dialog_actions = {SHEET: self.actions["export_more"]}
@@ -113,11 +98,6 @@ class ExportCommands(QObject):
         # instead of a file dialog.
         self.ask_save_path: Callable[[str, Path, str], Path | None] = self._ask_save_path
         self.ask_source: Callable[[ExportJob], Path | None] = self._ask_source
-        self.drags = [
-            DragOut(preview.frame_view, lambda _at: self.still_drag()),
-            DragOut(preview.gif_view.screen, lambda _at: self.gif_drag()),
-            DragOut(timeline, self.thumbnail_drag, pull_out=True),
-        ]
         for widget, menu in (
             (preview.frame_view, self.still_menu),
             (preview.gif_view.screen, self.gif_menu),
@@ -139,6 +119,7 @@ class ExportCommands(QObject):
 
     def show(self, job: ExportJob | None, times: TimeLabels) -> None:
         self._job, self._times = job, times
+        self.handouts.show(job, times)
         for action in self.all_actions():
             action.setEnabled(job is not None)
 
@@ -169,9 +150,9 @@ class ExportCommands(QObject):
         if self._job is None:
             return
         if command == "copy_still":
-            self.copy_still()
+            self.handouts.copy_still()
         elif command == "copy_time":
-            self.copy_timecode()
+            self.handouts.copy_timecode()
         elif command == "save_still":
             self.save_still(full_size=bool(arg))
         elif command == "snippet_gif":
@@ -182,93 +163,6 @@ class ExportCommands(QObject):
             self.open_dialog(SHEET)
         elif command == "reveal":
             self.reveal_still_file()
-
-    # -- what is shown --------------------------------------------------------------------
-
-    def still_at(self, t: float) -> Handout | None:
-        """The still shown at ``t``, if it is rendered (an approximate picture is not)."""
-        model, job = self._preview.model(), self._job
-        if model is None or job is None:
-            return None
-        n = model.frame_at(t)
-        picture = model.picture(n) if n is not None else None
-        if picture is None or picture.approximate:
-            return None
-        at = model.frame_time(n)
-        relpath = picture.path.relative_to(model.job_dir).as_posix()
-        return Handout(relpath, job.file_name(at, picture.path.suffix.lower()), at)
-
-    def gif_here(self) -> Handout | None:
-        model, job = self._preview.model(), self._job
-        if model is None or job is None:
-            return None
-        snippet = model.snippet_at(self._preview.position())
-        path = model.gif_path(snippet)
-        if path is None:
-            return None
-        start, end = model.starts[snippet], model.snippet_end(snippet)
-        relpath = path.relative_to(model.job_dir).as_posix()
-        return Handout(relpath, job.file_name(start, ".gif", end=end), start)
-
-    def mime_of(
-        self, item: Handout | None, *, clipboard: bool = False
-    ) -> tuple[QMimeData, QImage | None] | None:
-        """The data handing ``item`` to another program: a named copy of its file, its
-        picture and its bytes (None, and a message, when it cannot be read)."""
-        if item is None or self._job is None:
-            return None
-        try:
-            path, data = hand_off(self._job, item.relpath, item.name, self._handoff)
-        except FrameFanError as exc:
-            self._messages.show_message(str(exc), key="export")
-            return None
-        image = QImage.fromData(data)
-        return picture_mime(path, data, image, clipboard=clipboard), image
-
-    def still_drag(self) -> tuple[QMimeData, QImage | None] | None:
-        return self.mime_of(self.still_at(self._preview.position()))
-
-    def gif_drag(self) -> tuple[QMimeData, QImage | None] | None:
-        provided = self.mime_of(self.gif_here())
-        if provided is None:
-            return None
-        # The picture dragged is the one on screen, not the GIF's first.
-        return provided[0], self._preview.gif_view.current_image() or provided[1]
-
-    def thumbnail_drag(self, pressed: QPointF) -> tuple[QMimeData, QImage | None] | None:
-        timeline = self._preview.timeline
-        if not timeline.strip_rect().contains(pressed.toPoint()):
-            return None
-        return self.mime_of(self.still_at(timeline.slot_time(pressed.x())))
-
-    # -- the clipboard --------------------------------------------------------------------
-
-    def copy_still(self) -> bool:
-        still = self.still_at(self._preview.position())
-        if still is None:
-            self._status.showMessage(NO_STILL, 10_000)
-            return False
-        provided = self.mime_of(still, clipboard=True)
-        if provided is None:
-            return False
-        QApplication.clipboard().setMimeData(provided[0])
-        self._status.showMessage(f"Copied the still at {self._times.precise(still.time)}", 10_000)
-        return True
-
-    def copy_gif_now(self) -> bool:
-        provided = self.mime_of(self.gif_here(), clipboard=True)
-        if provided is None:
-            self._status.showMessage(NO_GIF, 10_000)
-            return False
-        QApplication.clipboard().setMimeData(provided[0])
-        self._status.showMessage("Copied the snippet's GIF", 10_000)
-        return True
-
-    def copy_timecode(self) -> str:
-        text = self._times.precise(self._preview.position())
-        QApplication.clipboard().setText(text)
-        self._status.showMessage(f"Copied {text}", 10_000)
-        return text
 
     # -- saving and exporting -------------------------------------------------------------
 
@@ -303,7 +197,7 @@ class ExportCommands(QObject):
         self, *, full_size: bool = False, path: Path | None = None
     ) -> asyncio.Task[None] | None:
         t = self._preview.position()
-        still = self.still_at(t)
+        still = self.handouts.still_at(t)
         if still is None and not full_size:
             self._status.showMessage(NO_STILL, 10_000)
             return None
@@ -335,7 +229,7 @@ class ExportCommands(QObject):
         )
 
     def save_snippet_gif(self, path: Path | None = None) -> asyncio.Task[None] | None:
-        gif = self.gif_here()
+        gif = self.handouts.gif_here()
         model = self._preview.model()
         if gif is None or model is None:
             self._status.showMessage(NO_GIF, 10_000)
@@ -458,14 +352,14 @@ class ExportCommands(QObject):
     # -- the file manager -----------------------------------------------------------------
 
     def reveal_still_file(self) -> None:
-        still = self.still_at(self._preview.position())
+        still = self.handouts.still_at(self._preview.position())
         if still is None or self._job is None:
             self._status.showMessage(NO_STILL, 10_000)
             return
         self._reveal(self._job.job_dir / still.relpath)
 
     def reveal_gif_file(self) -> None:
-        gif = self.gif_here()
+        gif = self.handouts.gif_here()
         if gif is None or self._job is None:
             self._status.showMessage(NO_GIF, 10_000)
             return

@@ -34,7 +34,7 @@ def test_dragging_the_still_the_gif_or_a_thumbnail_gives_a_named_file_and_the_pi
     exports, preview = window.tools.exports, window.preview
     preview.set_position(4)
 
-    mime, image = exports.still_drag()
+    mime, image = exports.handouts.still_drag()
     assert mime.hasFormat("text/uri-list") and mime.hasImage()
     (url,) = mime.urls()
     copy = _local_file(url)
@@ -44,7 +44,7 @@ def test_dragging_the_still_the_gif_or_a_thumbnail_gives_a_named_file_and_the_pi
     assert bytes(mime.data("image/jpeg")) == copy.read_bytes()
     assert (image.width(), image.height()) == (320, 240)
 
-    mime, _ = exports.gif_drag()
+    mime, _ = exports.handouts.gif_drag()
     copy = _local_file(mime.urls()[0])
     assert copy.name == "timecode_01-00-03-00_01-00-06-00.gif"  # the second snippet
     assert bytes(mime.data("image/gif")) == (tc_job / gif_relpath(1)).read_bytes()
@@ -53,9 +53,9 @@ def test_dragging_the_still_the_gif_or_a_thumbnail_gives_a_named_file_and_the_pi
     timeline = preview.timeline
     strip = timeline.strip_rect()
     pressed = QPointF(strip.right() - 2, strip.center().y())  # the last thumbnail
-    mime, _ = exports.thumbnail_drag(pressed)
+    mime, _ = exports.handouts.thumbnail_drag(pressed)
     assert _local_file(mime.urls()[0]).name == "timecode_01-00-07-00.jpg"
-    assert exports.thumbnail_drag(QPointF(strip.center().x(), 2)) is None  # the ruler
+    assert exports.handouts.thumbnail_drag(QPointF(strip.center().x(), 2)) is None  # the ruler
 
 
 def test_ctrl_c_copies_the_still_and_ctrl_shift_c_the_timecode(qtbot, make_window, tc_job):

@@ -152,11 +152,11 @@ def test_times_show_as_source_timecode_or_elapsed_time_as_set(qtbot, make_window
     preview = window.preview
     preview.set_position(4)
     assert preview.clock.text() == "01:00:04:00 / 01:00:08:00"
-    assert window.tools.exports.copy_timecode() == "01:00:04:00"
+    assert window.tools.exports.handouts.copy_timecode() == "01:00:04:00"
     assert QApplication.clipboard().text() == "01:00:04:00"
     window.apply_settings(window.settings.with_changes(time_display="elapsed"))
     assert preview.clock.text() == "0:04 / 0:08"
-    assert window.tools.exports.copy_timecode() == "0:00:04.00"
+    assert window.tools.exports.handouts.copy_timecode() == "0:00:04.00"
     assert not window.tools.show_timecode.isChecked()
     window.tools.show_timecode.trigger()  # the menu's switch is the same setting
     assert window.settings.time_display == "timecode"

@@ -13,8 +13,13 @@
    was made from, at its size and rate, kept losslessly: what the palette, the dithering and
    the encoding lost. The source is 8 s of 640×360 ``mandelbrot``
    zoom (smooth gradients and motion: hard for 256 colours).
+3. Time to find the GIF within a budget, for the same three budgets, from that source and
+   from the same zoom at 1920×1080 (what editors' footage is): ``export gif --max-bytes``
+   (the range read once into a lossless clip, rungs guessed from the sizes found) against
+   the reference in the same run, a bisection over the same ladder making every GIF from
+   the source (the way the first version searched). Best of ``--repeat``.
 
-usage: python bench/export.py [--cache DIR] [--repeat N]
+usage: python bench/export.py [--cache DIR] [--repeat N] [--only sheets|quality|search]
 """
 
 from __future__ import annotations
@@ -38,9 +43,10 @@ from scrub import build_job
 
 from core.export import export_contact_sheet, export_gif, export_sprites, open_job
 from core.export.contact_sheet import sheet_tiles
-from core.export.gif import GifSettings
+from core.export.gif import GifSettings, _args, gif_ladder
 from core.export.source_args import read_source
 from core.export.sprites import plan_cues
+from core.export.work import run_checked
 from core.ffmpeg_locator import find_ffmpeg
 from core.manifest import DONE
 from core.render import output_size
@@ -97,14 +103,16 @@ def sheets(cache: Path, repeat: int) -> list[str]:
     return lines
 
 
-def quality_job(cache: Path) -> Path:
-    folder = cache / "gif-quality"
-    video = cache / "mandelbrot.mp4"
+def quality_job(cache: Path, size: str = "640x360") -> Path:
+    cache.mkdir(parents=True, exist_ok=True)
+    folder = cache / f"gif-quality-{size}"
+    video = cache / f"mandelbrot-{size}.mp4"
     if not video.exists():
+        # The zoom is drawn at 640×360 (drawing it is slow) and enlarged for other sizes.
         subprocess.run(
             [find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-             "-i", "mandelbrot=s=640x360:r=25,trim=duration=8", "-c:v", "libx264", "-crf", "16",
-             "-pix_fmt", "yuv420p", str(video)],
+             "-i", f"mandelbrot=s=640x360:r=25,trim=duration=8,scale={size.replace('x', ':')}",
+             "-c:v", "libx264", "-crf", "16", "-pix_fmt", "yuv420p", str(video)],
             check=True,
         )  # fmt: skip
     runner = LocalRunner(Settings(snippet_seconds=8), workers=2)
@@ -180,7 +188,7 @@ def plain_fitting(source: Path, out: Path, budget: int) -> tuple[int, int, int]:
 
 
 def gif_quality(cache: Path) -> list[str]:
-    job = open_job(quality_job(cache))
+    job = open_job(quality_job(cache, "640x360"))
     source = Path(str(job.manifest.source.path))
     out = Path(tempfile.mkdtemp(prefix="bench-gif-"))
     lines = [
@@ -210,17 +218,86 @@ def gif_quality(cache: Path) -> list[str]:
     return lines
 
 
+async def bisection_from_source(job, out: Path, budget: int) -> tuple[GifSettings, int]:
+    """The reference search: bisection over the same ladder, every GIF made from the source,
+    the chosen one made again if the last made was another. Returns it and the GIFs made."""
+    exe = find_ffmpeg()
+    src, info = await job.open_source(None, exe)
+    start, end = GIF_RANGE
+    ladder = gif_ladder(min(GIF_WIDTH, info.width), float(GIF_FPS))
+    made: list[GifSettings] = []
+
+    async def size(settings: GifSettings) -> int:
+        made.append(settings)
+        await run_checked(_args(exe, src, info, start, end, settings, out), "reference")
+        return out.stat().st_size
+
+    if await size(ladder[0]) <= budget:
+        return ladder[0], len(made)
+    low, high = 0, len(ladder) - 1
+    assert await size(ladder[high]) <= budget
+    while high - low > 1:
+        middle = (low + high) // 2
+        if await size(ladder[middle]) <= budget:
+            high = middle
+        else:
+            low = middle
+    if made[-1] != ladder[high]:
+        await size(ladder[high])
+    return ladder[high], len(made)
+
+
+def timed(work) -> tuple[float, object]:
+    began = time.perf_counter()
+    result = asyncio.run(work)
+    return time.perf_counter() - began, result
+
+
+def search_times(cache: Path, repeat: int) -> list[str]:
+    lines = [
+        "| source | budget | FrameFan: GIFs made, time | reference: GIFs made, time | speed-up "
+        "| same choice |",
+        "|---|---|---|---|---|---|",
+    ]
+    out = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    for size in ("640x360", "1920x1080"):
+        job = open_job(quality_job(cache, size))
+        for budget in BUDGETS:
+            mine, ref = [], []
+            # Alternately, so that other work on the same CPUs weighs on both alike.
+            for _ in range(repeat):
+                mine.append(timed(export_gif(
+                    job, *GIF_RANGE, out / "ours.gif", width=GIF_WIDTH, fps=GIF_FPS,
+                    max_bytes=budget, force=True,
+                )))  # fmt: skip
+                ref.append(timed(bisection_from_source(job, out / "ref.gif", budget)))
+            (ours_s, ours) = min(mine, key=lambda m: m[0])
+            (ref_s, (chosen, made)) = min(ref, key=lambda r: r[0])
+            same = "yes" if ours.settings == chosen else "no"
+            lines.append(
+                f"| {size} | {budget / 1000:g} kB | {ours.tries}, {ours_s:.1f} s "
+                f"| {made}, {ref_s:.1f} s | {ref_s / ours_s:.1f}× | {same} |"
+            )
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     root = Path(__file__).resolve().parent.parent
     parser.add_argument("--cache", type=Path, default=root / ".bench-cache")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--only", choices=("sheets", "quality", "search"))
     args = parser.parse_args()
-    for line in sheets(args.cache, args.repeat):
-        print(line, flush=True)
-    print()
-    for line in gif_quality(args.cache):
-        print(line, flush=True)
+    parts = {
+        "sheets": lambda: sheets(args.cache, args.repeat),
+        "quality": lambda: gif_quality(args.cache),
+        "search": lambda: search_times(args.cache, args.repeat),
+    }
+    for name, part in parts.items():
+        if args.only in (None, name):
+            for line in part():
+                print(line, flush=True)
+            print()
     return 0
 
 

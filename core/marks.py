@@ -39,6 +39,10 @@ class MarksError(FrameFanError, ValueError):
     """A mark is invalid, or marks cannot be saved."""
 
 
+class MarksConflictError(MarksError):
+    """The marks file was changed by another program since it was read: load it again."""
+
+
 @dataclass(frozen=True)
 class Mark:
     """A point (``end`` None) or a range ``[start, end]``, in seconds."""
@@ -225,10 +229,10 @@ class MarkSet:
     def save(self) -> SaveResult:
         """Write the marks atomically. A damaged file read at :meth:`load` is first moved
         aside (see :attr:`SaveResult.kept_aside`); a file changed by another program since
-        then is not overwritten (:class:`MarksError`: load again)."""
+        then is not overwritten (:class:`MarksConflictError`: load again)."""
         path = marks_path(self.job_dir)
         if _stamp(path) != self._stamp:
-            raise MarksError(
+            raise MarksConflictError(
                 f"{path}: changed by another program since it was read; open the marks again"
             )
         kept = None

@@ -21,15 +21,23 @@ class AppDirs:
     config: Path  # user settings and UI state (QSettings INI files)
     data: Path  # the persisted queue
     logs: Path
+    cache: Path  # files that can be made again (copies handed to other programs)
 
     @classmethod
     def for_user(cls) -> AppDirs:
         folders = user_folders()
-        return cls(config=Path(folders.config), data=Path(folders.data), logs=Path(folders.logs))
+        return cls(
+            config=Path(folders.config),
+            data=Path(folders.data),
+            logs=Path(folders.logs),
+            cache=Path(folders.cache),
+        )
 
     @classmethod
     def under(cls, root: Path) -> AppDirs:
-        return cls(config=root / "config", data=root / "data", logs=root / "logs")
+        return cls(
+            config=root / "config", data=root / "data", logs=root / "logs", cache=root / "cache"
+        )
 
     @property
     def settings_file(self) -> Path:
@@ -42,6 +50,11 @@ class AppDirs:
     @property
     def queue_file(self) -> Path:
         return self.data / "queue.json"
+
+    @property
+    def handoff(self) -> Path:
+        """Named copies of stills and GIFs dragged out or copied to the clipboard."""
+        return self.cache / "handoff"
 
 
 def default_output_folder() -> Path:

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox, QW
 
 from core import __version__
 from core.errors import FrameFanError
+from core.export import ExportJob
 from core.manifest import DONE, Manifest
 from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 
@@ -37,6 +38,7 @@ from .estimate_panel import EstimatePanel
 from .icons import TintedIcons, app_icon
 from .intake import Intake
 from .intake_flow import IntakeFlow
+from .job_tools import JobTools
 from .message_bar import ERROR, INFO, MessageBar
 from .platform.file_manager import FileManager
 from .platform.notify import QueueNotifier
@@ -62,7 +64,7 @@ from .queue.view import QueueView, dropped_paths
 from .settings_dialog import SettingsDialog
 from .ui_state import UiState
 from .user_settings import SettingsStore, UserSettings
-from .window_actions import build_actions, shortcut_sections
+from .window_actions import MoreItems, build_actions, shortcut_sections
 from .window_layout import build_layout, favor_preview
 
 log = logging.getLogger(__name__)
@@ -128,6 +130,7 @@ class MainWindow(QMainWindow):
         for name, icon in TRANSPORT:
             self.icons.set(self.playback[name], icon)
         self.transport = self.preview.add_transport([self.playback[n] for n, _ in TRANSPORT])
+        self.tools = JobTools(self)
         self.jobs = RowCommands(
             self,
             self.model,
@@ -137,9 +140,13 @@ class MainWindow(QMainWindow):
             lambda: self.settings.output_folder,
             lambda: self.settings.backend,
             self.file_manager.reveal,
+            export=lambda job_dir: self.tools.exports.open_dialog(job_dir=job_dir),
+            shown_job_actions=self.tools.exports.row_menu_actions,
         )
+        tools = self.tools
+        more = MoreItems(tools.edit_items(), tools.playback_items(), tools.menus(self))
         self.commands = build_actions(
-            self, self._handlers(), self.icons, self.jobs.actions, self.playback
+            self, self._handlers(), self.icons, self.jobs.actions, self.playback, more
         )
         self.commands.recent_menu.aboutToShow.connect(self.intake.fill_recent_menu)
         self.estimate = EstimatePanel(self.run_blocking)
@@ -197,6 +204,8 @@ class MainWindow(QMainWindow):
         chain = [b for b in buttons if b is not None and b.focusPolicy() & Qt.FocusPolicy.TabFocus]
         chain += [self.message_bar.close_button, self.queue_view, *self.transport]
         chain.append(self.preview.timeline)
+        panel = self.tools.marks.panel
+        chain += [panel.list, panel.add_button, panel.edit_button, panel.delete_button]
         for first, second in itertools.pairwise(chain):
             QWidget.setTabOrder(first, second)
 
@@ -277,6 +286,7 @@ class MainWindow(QMainWindow):
             self.ui_state.set_text_value(SELECTED_KEY, entry.id if entry else None)
         if entry is None:
             self._shown_id = None
+            self.tools.show(None, None)
             self.preview.show_message(SELECT_A_JOB)
             self._update_playback()
             return
@@ -295,6 +305,11 @@ class MainWindow(QMainWindow):
         if self._shown_id != entry.id:
             return  # another job was selected meanwhile
         model = TimelineModel.from_manifest(manifest, path.parent) if manifest and path else None
+        job = ExportJob(model.job_dir, manifest) if model is not None and manifest else None
+        marks = await self.tools.load(job)
+        if self._shown_id != entry.id:
+            return
+        self.tools.show(job, marks)
         if model is not None:
             self.preview.set_job(model)
         else:
@@ -428,13 +443,17 @@ class MainWindow(QMainWindow):
         old, self.settings = self.settings, settings
         self.settings_store.save(settings)
         self.model.set_current_settings(settings.processing)
+        self.tools.set_time_display(settings.time_display)
         self.statusBar().showMessage(describe_change(old, settings, self.model), 30000)
         self._update_actions()
 
     # -- help -----------------------------------------------------------------------------
 
     def show_shortcuts(self) -> ShortcutSheet:
-        sheet = ShortcutSheet(shortcut_sections(self.commands, self.jobs.actions), self)
+        sections = shortcut_sections(
+            self.commands, self.jobs.actions, self.tools.shortcut_sections()
+        )
+        sheet = ShortcutSheet(sections, self)
         sheet.finished.connect(sheet.deleteLater)
         sheet.open()
         return sheet
@@ -520,6 +539,7 @@ class MainWindow(QMainWindow):
             self.spawn(self._shut_down())
 
     async def _shut_down(self) -> None:
+        await self.tools.shut_down()
         await self.scheduler.shutdown()
         await self._tasks.cancel_others()
         await asyncio.wrap_future(self.keeper.save())

@@ -34,6 +34,7 @@ from core.settings import FIELDS, FieldSpec, Settings
 
 from .backends import AUTO, AUTO_USES, BACKENDS, Backend, BackendField
 from .connection_test import ConnectionTester, RunBlocking
+from .preview.time_labels import TIME_DISPLAYS
 from .user_settings import APP_FIELDS, UserSettings
 
 
@@ -99,6 +100,16 @@ class SettingsDialog(QDialog):
             self._editors[name].setToolTip(spec.help)
             files_form.addRow(spec.label, self._editors[name])
 
+        display = QGroupBox("Display")
+        display_form = _form(display)
+        times = QComboBox()
+        for key, text in TIME_DISPLAYS.items():
+            times.addItem(text, key)
+        times.setToolTip(APP_FIELDS["time_display"].help)
+        times.setAccessibleName(APP_FIELDS["time_display"].label)
+        self._editors["time_display"] = times
+        display_form.addRow(APP_FIELDS["time_display"].label, times)
+
         self.error = QLabel()
         self.error.setObjectName("errorText")
         self.error.setWordWrap(True)
@@ -128,11 +139,12 @@ class SettingsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(18, 16, 18, 14)
         layout.setSpacing(12)
-        _align_labels([form, self._where, limits_form, files_form])
+        _align_labels([form, self._where, limits_form, files_form, display_form])
         layout.addWidget(processing)
         layout.addWidget(where)
         layout.addWidget(limits)
         layout.addWidget(files)
+        layout.addWidget(display)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -195,6 +207,7 @@ class SettingsDialog(QDialog):
             backend=chosen.key,
             output_folder=Path(output).expanduser(),
             ffmpeg=str(_get(self._editors["ffmpeg"])).strip(),
+            time_display=str(_get(self._editors["time_display"])),
             backend_values={key: self.backend_values(item) for key, item in BACKENDS.items()},
         )
 

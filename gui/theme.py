@@ -70,6 +70,8 @@ QToolButton { padding: 4px 8px; border-radius: 5px; border: 2px solid transparen
 QToolButton:hover { background: palette(midlight); }
 QToolButton:checked { background: palette(midlight); }
 QToolButton:focus { border: 2px solid palette(highlight); }
+QListView#marksList { border: 1px solid palette(mid); border-radius: 4px; }
+QListView#marksList:focus { border: 2px solid palette(highlight); }
 QSplitter::handle { background: palette(midlight); }
 QStatusBar { color: palette(placeholder-text); }
 """

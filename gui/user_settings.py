@@ -23,6 +23,7 @@ from core.settings import FIELDS, Settings
 
 from .appdirs import default_output_folder
 from .backends import BACKENDS, DEFAULT_BACKEND, FieldValue
+from .preview.time_labels import TIME_DISPLAYS, TIMECODE
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ APP_FIELDS: dict[str, AppField] = {
     "backend": AppField("Backend", "Where videos are processed."),
     "output_folder": AppField("Output folder", "Each video gets its own folder in here."),
     "ffmpeg": AppField("ffmpeg program", "Leave empty to use the ffmpeg that comes with FrameFan."),
+    "time_display": AppField(
+        "Show times as",
+        "Source timecode (HH:MM:SS:FF) when the video has one, or the time elapsed since "
+        "its start: on the timeline, in the marks and in copied times.",
+    ),
 }
 
 
@@ -83,6 +89,7 @@ class UserSettings:
     backend: str = DEFAULT_BACKEND
     output_folder: Path = field(default_factory=default_output_folder)
     ffmpeg: str = ""
+    time_display: str = TIMECODE
     # Each backend's own settings, by backend key and field name; missing ones take their
     # defaults, so this always holds every field of every backend.
     backend_values: Mapping[str, Mapping[str, FieldValue]] = field(
@@ -92,6 +99,8 @@ class UserSettings:
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
             raise SettingsError(f"unknown backend {self.backend!r}")
+        if self.time_display not in TIME_DISPLAYS:
+            raise SettingsError(f"unknown way to show times {self.time_display!r}")
         complete: dict[str, dict[str, FieldValue]] = {}
         for key, item in BACKENDS.items():
             given = self.backend_values.get(key, {})

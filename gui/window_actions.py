@@ -5,7 +5,7 @@ toolbar's buttons can be reached with Tab as well."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QKeySequence
@@ -36,15 +36,27 @@ class WindowActions:
         return [self.add_videos, self.add_folder, self.open_job, self.settings, self.quit]
 
 
+@dataclass
+class MoreItems:
+    """Items of the menus that other parts of the window make (marks, exports)."""
+
+    edit: list[QAction | None] = field(default_factory=list)  # at the top of Edit
+    playback: list[QAction | None] = field(default_factory=list)  # at the end of Playback
+    menus: list[QMenu] = field(default_factory=list)  # before Help
+
+
 def build_actions(
     window: QMainWindow,
     handlers: dict[str, Callable[[], None]],
     icons: TintedIcons,
     job_actions: dict[str, QAction],
     playback: dict[str, QAction],
+    more: MoreItems | None = None,
 ) -> WindowActions:
     """Make the window's own actions (``handlers`` by name), and lay them out with the
-    selected job's (``job_actions``) and the preview's (``playback``) in menus and a toolbar."""
+    selected job's (``job_actions``), the preview's (``playback``) and ``more`` in menus and a
+    toolbar."""
+    more = more or MoreItems()
 
     def action(
         key: str,
@@ -90,7 +102,10 @@ def build_actions(
     _fill(file_menu, [actions.add_videos, actions.add_folder, None, actions.open_job])
     file_menu.addMenu(actions.recent_menu)
     _fill(file_menu, [None, actions.quit])
-    _fill(bar.addMenu("&Edit"), [actions.settings])
+    _fill(
+        bar.addMenu("&Edit"),
+        [*more.edit, None, actions.settings] if more.edit else [actions.settings],
+    )
     job = job_actions
     _fill(
         bar.addMenu("&Queue"),
@@ -102,6 +117,7 @@ def build_actions(
             job["retry"],
             job["rerender"],
             job["rerender_new"],
+            job["export"],
             job["reveal"],
             job["remove"],
             None,
@@ -129,8 +145,11 @@ def build_actions(
             None,
             play["go_to_start"],
             play["go_to_end"],
+            *([None, *more.playback] if more.playback else []),
         ],
     )
+    for menu in more.menus:
+        bar.addMenu(menu)
     _fill(bar.addMenu("&Help"), [actions.shortcuts, actions.open_logs, None, actions.about])
 
     toolbar = actions.toolbar
@@ -169,10 +188,13 @@ def _fill(menu: QMenu, items: list[QAction | None]) -> None:
 
 
 def shortcut_sections(
-    actions: WindowActions, job_actions: dict[str, QAction]
+    actions: WindowActions,
+    job_actions: dict[str, QAction],
+    more: dict[str, list[tuple[str, str]]] | None = None,
 ) -> dict[str, list[tuple[str, str]]]:
-    """The shortcut sheet's rows: the preview's keys, then the queue's and the window's
-    (each from its action, so the sheet cannot disagree with the menus)."""
+    """The shortcut sheet's rows: the preview's keys, ``more`` (marks, exports), then the
+    queue's and the window's (each from its action, so the sheet cannot disagree with the
+    menus)."""
     return {
         "Playback": [
             *playback_rows(),
@@ -180,6 +202,7 @@ def shortcut_sections(
             ("Click, drag", "Jump to a time; drag to scrub (playback goes on from there)"),
             ("Hover", "Thumbnail of the time under the pointer"),
         ],
+        **(more or {}),
         "Queue": [
             (_keys(job_actions["pause"]), "Pause or resume the selected job"),
             (

@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..cloud.publish import DEFAULT_HOURS, MAX_HOURS, Published, check_hours, cloud_job_of
 from ..errors import FrameFanError, UsageError
 from ..export import (
     ExportJob,
@@ -39,6 +40,7 @@ from ..export import (
 from ..export.contact_sheet import DEFAULT_COLUMNS
 from ..export.markers import FORMATS
 from ..export.sprites import DEFAULT_EVERY, DEFAULT_WIDTH
+from ..export.work import in_thread
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -96,10 +98,10 @@ def register(commands: Any) -> None:
         dest="kind", metavar="KIND", required=True, parser_class=_OneLineParser
     )
 
-    def add(name: str, help_text: str, output: str, *, source: bool = False):
+    def add(name: str, help_text: str, output: str, *, source: bool = False, required=True):
         sub = kinds.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("job", type=Path, metavar="JOB", help="job folder or its manifest.json")
-        sub.add_argument("-o", "--output", type=Path, required=True, metavar=output)
+        sub.add_argument("-o", "--output", type=Path, required=required, metavar=output)
         sub.add_argument("--force", action="store_true", help="replace an existing output")
         sub.add_argument("--json", action="store_true", help="print the result as JSON")
         if source:
@@ -162,9 +164,35 @@ def register(commands: Any) -> None:
     )
     markers.set_defaults(export=_markers)
 
-    web = add("web", "a static web page to share: scrub bar, stills, GIFs, marks", "DIR")
+    web = add(
+        "web", "a static web page to share: scrub bar, stills, GIFs, marks", "DIR", required=False
+    )
+    web.add_argument(
+        "--publish",
+        action="store_true",
+        help="a Lambda job: put the page in the results bucket and print a link to it "
+        "(the buckets stay private; the link is presigned)",
+    )
+    web.add_argument(
+        "--expires", type=_hours, default=DEFAULT_HOURS, metavar="HOURS",
+        help=f"how long the link works (%(default)g h; at most {MAX_HOURS} h, 7 days)",
+    )  # fmt: skip
+    web.add_argument("--stack", help="the stack the job ran on (default: as the job records)")
+    web.add_argument("--profile", help="AWS profile (default: the standard credential chain)")
+    web.add_argument("--region", help="AWS region of the stack (default: the profile's)")
     web.set_defaults(export=_web)
     parser.set_defaults(run=run, command_parser=parser)
+
+
+def _hours(text: str) -> float:
+    try:
+        hours = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of hours") from None
+    try:
+        return check_hours(hours)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--expires ")) from None
 
 
 def _range_options(parser: argparse.ArgumentParser) -> None:
@@ -242,8 +270,55 @@ async def _markers(job: ExportJob, args: argparse.Namespace, progress) -> tuple[
 
 
 async def _web(job: ExportJob, args: argparse.Namespace, progress) -> tuple[Any, str]:
-    result = await export_web(job, args.output, force=args.force, on_progress=progress)
-    return result, f"{result.folder / 'index.html'}: {result.stills} stills, {result.gifs} GIFs"
+    if args.output is None and not args.publish:
+        raise UsageError("give -o DIR for a folder, or --publish (a Lambda job), or both")
+    if not args.publish:
+        result = await export_web(job, args.output, force=args.force, on_progress=progress)
+        return result, f"{result.folder / 'index.html'}: {result.stills} stills, {result.gifs} GIFs"
+    _, recorded_stack = cloud_job_of(job)  # a usage error before any work
+    if args.output is not None:
+        saved = await export_web(job, args.output, force=args.force)
+        print(f"{saved.folder / 'index.html'}: {saved.stills} stills, {saved.gifs} GIFs")
+    stack = args.stack or recorded_stack
+    if not stack:
+        raise UsageError("the job folder does not say which stack ran it: give --stack NAME")
+    published, temporary = await in_thread(
+        lambda steps: _publish(job, stack, args, steps), progress
+    )
+    until = published.expires.strftime("%Y-%m-%d %H:%M UTC")
+    print(
+        f"framefan export web: the link works until {until} ({args.expires:g} h)", file=sys.stderr
+    )
+    if temporary:
+        print(
+            "framefan export web: signed with temporary credentials (SSO, an assumed role): "
+            "the link stops working when they expire, if that comes first",
+            file=sys.stderr,
+        )
+    result = {
+        "url": published.url,
+        "key": published.key,
+        "expires": published.expires.isoformat(),
+        "uploaded": published.uploaded,
+        "reused": published.reused,
+    }
+    return result, published.url
+
+
+def _publish(job: ExportJob, stack: str, args: argparse.Namespace, steps) -> tuple[Published, bool]:
+    """Publish through ``stack`` (blocking); also whether the credentials that signed the
+    links are temporary."""
+    from ..cloud.aws import make_client, make_session
+    from ..cloud.publish import publish_page
+    from ..cloud.stack import CloudTarget, describe_stack
+
+    target = CloudTarget(stack, args.profile, args.region)
+    session = make_session(target.profile, target.region)
+    resources = describe_stack(make_client(session, "cloudformation"), target)
+    s3 = make_client(session, "s3", signature_version="s3v4")
+    credentials = session.get_credentials()
+    temporary = bool(credentials and credentials.get_frozen_credentials().token)
+    return publish_page(job, s3, resources.results_bucket, args.expires, steps), temporary
 
 
 # -- running --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 from .clip import ClipResult, export_clip
 from .contact_sheet import SheetResult, export_contact_sheet
 from .gif import GifResult, GifSettings, export_gif
+from .handoff import HandoffFolder, SnippetGifResult, export_snippet_gif, hand_off
 from .job import ExportJob, open_job
 from .markers import MarkersResult, export_markers
 from .sprites import SpritesResult, export_sprites
@@ -25,8 +26,10 @@ __all__ = [
     "ExportJob",
     "GifResult",
     "GifSettings",
+    "HandoffFolder",
     "MarkersResult",
     "SheetResult",
+    "SnippetGifResult",
     "SpritesResult",
     "StillResult",
     "WebResult",
@@ -34,8 +37,10 @@ __all__ = [
     "export_contact_sheet",
     "export_gif",
     "export_markers",
+    "export_snippet_gif",
     "export_sprites",
     "export_still",
     "export_web",
+    "hand_off",
     "open_job",
 ]

@@ -23,6 +23,7 @@ from ..marks import MARKS_NAME, Mark, MarksError, load_marks
 from ..probe import MediaInfo, probe
 from ..safe_read import UnsafeFileError, read_recorded_file
 from ..timecode import SourceClock, TimecodeError, TimecodeRate
+from ..timefmt import format_elapsed
 
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 MAX_STILL_BYTES = 64 * 1024 * 1024
@@ -143,17 +144,12 @@ class ExportJob:
         """A time as the user reads it: source timecode, or elapsed H:MM:SS.ff."""
         if self.has_timecode:
             return self.clock.label(seconds)
-        whole = math.floor(seconds + 1e-6)
-        hours, rest = divmod(whole, 3600)
-        minutes, secs = divmod(rest, 60)
-        hundredths = min(99, round((seconds - whole) * 100))
-        return f"{hours}:{minutes:02d}:{secs:02d}.{hundredths:02d}"
+        return format_elapsed(seconds)
 
     def file_name(self, seconds: float, suffix: str, end: float | None = None) -> str:
         """A name for something exported at ``seconds`` (to ``end``): the video's name and
         the time, safe on every file system, e.g. ``interview_00-01-35.jpg`` or, with a
         timecode, ``interview_01-00-05-12.jpg``."""
-        stem = re.sub(r"[^\w.]+", "-", Path(self.name).stem).strip("-.")
         times = [seconds] if end is None else [seconds, end]
         labels = []
         for t in times:
@@ -162,7 +158,13 @@ class ExportJob:
             else:
                 whole = math.floor(t + 1e-6)
                 labels.append(f"{whole // 3600:02d}-{whole // 60 % 60:02d}-{whole % 60:02d}")
-        return f"{stem[:80] or 'video'}_{'_'.join(labels)}{suffix}"
+        return f"{self.file_stem}_{'_'.join(labels)}{suffix}"
+
+    @property
+    def file_stem(self) -> str:
+        """The video's name as the start of a file name safe on every file system."""
+        stem = re.sub(r"[^\w.]+", "-", Path(self.name).stem).strip("-.")
+        return stem[:80] or "video"
 
     # -- the source -----------------------------------------------------------------------
 

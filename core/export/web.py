@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,14 @@ PAGE_FILES = ("player.css", "player.js")
 MARKER = "player.js"  # identifies a folder written by this export
 SPRITE_EVERY_MIN = 2.0
 SPRITE_COUNT_TARGET = 600  # hover thumbnails for a whole video: enough to find one's way
+SPRITES_DIR = "sprites"
+# A file's path in the page's folder (``frames/000001.jpg``) → the address the page names it
+# by: the path itself for a folder on disk, a presigned link for a published page.
+Locate = Callable[[str], str]
+
+
+def _same(relpath: str) -> str:
+    return relpath
 
 
 @dataclass(frozen=True)
@@ -54,10 +63,10 @@ def _json_for_html(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def page_data(job: ExportJob, sprites: dict[str, Any]) -> dict[str, Any]:
+def page_data(job: ExportJob, sprites: dict[str, Any], locate: Locate = _same) -> dict[str, Any]:
     source = job.manifest.source
-    stills = [[f.t, f.path, job.label(f.t)] for f in job.frames()]
-    snippets = [[s.start, s.end, s.gif] for s in job.done_snippets()]
+    stills = [[f.t, locate(f.path), job.label(f.t)] for f in job.frames()]
+    snippets = [[s.start, s.end, locate(str(s.gif))] for s in job.done_snippets()]
     marks = [
         {
             "start": m.start,
@@ -92,35 +101,50 @@ def _copy(job: ExportJob, relpath: str, folder: Path, limit: int) -> None:
     target.write_bytes(read_recorded_file(job.job_dir, relpath, limit=limit))
 
 
-def write_page(job: ExportJob, folder: Path, steps: Steps) -> WebResult:
-    """Write the page into the existing folder ``folder``; blocking."""
+def write_page(
+    job: ExportJob, folder: Path, steps: Steps, locate: Locate | None = None
+) -> WebResult:
+    """Write the page into the existing folder ``folder``; blocking.
+
+    With ``locate``, the job's stills and GIFs are not copied: the page names every file it
+    loads (stills, GIFs, sprite sheets, its stylesheet and script) by ``locate``'s address,
+    and the folder holds only the page, its stylesheet and script, and the sprites."""
     frames, snippets = job.frames(), job.done_snippets()
     total = len(frames) + len(snippets)
     done = 0
-    for frame in frames:
+    for frame in frames if locate is None else []:
         target = folder / frame.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(job.read_still(frame))
         done += 1
         steps.done(0.7 * done / total)
-    for snippet in snippets:
+    for snippet in snippets if locate is None else []:
         _copy(job, str(snippet.gif), folder, MAX_GIF_BYTES)
         done += 1
         steps.done(0.7 * done / total)
-    sprite_dir = folder / "sprites"
+    sprite_dir = folder / SPRITES_DIR
     sprite_dir.mkdir()
     every = _sprite_every(job)
     sprites = write_sprites(job, sprite_dir, every, DEFAULT_WIDTH, steps, 0.7, 0.25)
+    where = locate or _same
     sprite_data = {
         "width": sprites.thumb_width,
         "height": sprites.thumb_height,
-        "cues": [[c.start_ms, c.end_ms, f"sprites/{c.sheet}", c.x, c.y] for c in sprites.cues],
+        "cues": [
+            [c.start_ms, c.end_ms, where(f"{SPRITES_DIR}/{c.sheet}"), c.x, c.y]
+            for c in sprites.cues
+        ],
     }
     for name in PAGE_FILES:
         shutil.copyfile(resource_path(f"web/{name}"), folder / name)
     template = resource_path("web/index.html").read_text(encoding="utf-8")
+    for name in PAGE_FILES if locate is not None else []:
+        for attribute in ("href", "src"):
+            template = template.replace(
+                f'{attribute}="{name}"', f'{attribute}="{html.escape(locate(name))}"'
+            )
     page = template.replace("{{TITLE}}", html.escape(job.name)).replace(
-        "{{DATA}}", _json_for_html(page_data(job, sprite_data))
+        "{{DATA}}", _json_for_html(page_data(job, sprite_data, where))
     )
     (folder / "index.html").write_text(page, encoding="utf-8")
     steps.done(1.0)

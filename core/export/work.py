@@ -38,6 +38,10 @@ class Steps:
             raise _Stopped
         self._report(min(1.0, max(0.0, fraction)))
 
+    def part(self, low: float, high: float) -> Steps:
+        """Steps of a part of the work, reported as ``[low, high]`` of the whole."""
+        return Steps(self._cancelled, lambda f: self.done(low + (high - low) * f))
+
 
 def reporter(on_progress: ProgressCallback | None, low: float = 0.0, high: float = 1.0):
     """A progress callback mapping 0–1 onto ``[low, high]`` of ``on_progress``."""

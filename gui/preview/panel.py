@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,7 +25,8 @@ from .frame_view import FrameView
 from .gif_view import GifView
 from .hover import THUMB, HoverPreview
 from .image_cache import ImageCache, ImageKey
-from .timeline import NO_JOB, Timeline, clock_text
+from .time_labels import TimeLabels, clock_text
+from .timeline import NO_JOB, Timeline
 from .timeline_model import TimelineModel
 
 # Stills decoded ahead of the playhead (a held key then finds them ready), when it moves by
@@ -53,6 +54,7 @@ class PreviewPanel(QWidget):
         self._model: TimelineModel | None = None
         self._hover_key: ImageKey | None = None
         self._last_t = 0.0
+        self._times = TimeLabels()
 
         self.title = ElidedLabel()
         self.title.setObjectName("previewTitle")
@@ -91,12 +93,17 @@ class PreviewPanel(QWidget):
         side.addWidget(_section("Snippet GIF"))
         side.addWidget(self.gif_view)
         side.addSpacing(6)
-        side.addWidget(_section("Job"))
+        self._job_title = _section("Job")
+        side.addWidget(self._job_title)
         side.addWidget(self.details)
+        self._side_layout = side
+        self._side_stretch = side.count()
         side.addStretch(1)
         self.side = side_widget = QWidget()
         side_widget.setLayout(side)
         side_widget.setFixedWidth(SIDE_MAX)
+        self._room_for_job = 0  # the side column's height needed to show the job's details
+        side_widget.installEventFilter(self)
         middle = QHBoxLayout()
         middle.setSpacing(SPACING)
         middle.addWidget(self.frame_view, 1)
@@ -131,6 +138,26 @@ class PreviewPanel(QWidget):
         self._buttons += buttons
         self._show_transport(self._model is not None)
         return buttons
+
+    def add_side_section(self, title: str, widget: QWidget) -> None:
+        """A section below the job's details in the side column, taking the room left."""
+        layout = self._side_layout
+        layout.takeAt(self._side_stretch)  # the stretch: the section takes the room instead
+        layout.addSpacing(6)
+        layout.addWidget(_section(title))
+        layout.addWidget(widget, 1)
+
+    def set_time_labels(self, times: TimeLabels) -> None:
+        """Write times as ``times`` says from now on (source timecode or elapsed time)."""
+        self._times = times
+        self.timeline.set_time_labels(times)
+        if self._model is not None:
+            self._fit_clock(self._model)
+            self._show_gif_now()
+            self._update_clock()
+
+    def time_labels(self) -> TimeLabels:
+        return self._times
 
     def _show_transport(self, shown: bool) -> None:
         for button in self._buttons:
@@ -169,13 +196,17 @@ class PreviewPanel(QWidget):
         self.side.show()
         self._show_transport(True)
         self.title.setText(model.name)
-        # Wide enough for any time of this job and any speed: ticking never moves the layout.
-        longest = clock_text(model.duration)
-        widest = f"◀ 64×  {longest} / {longest}".replace("1", "0")
-        self.clock.setMinimumWidth(self.clock.fontMetrics().horizontalAdvance(widest) + 12)
+        self._fit_clock(model)
         self.timeline.set_model(model)
         self.timeline.set_position(keep if position is None else position)
         self._show_position(self.timeline.position())
+
+    def _fit_clock(self, model: TimelineModel) -> None:
+        """Wide enough for any time of this job and any speed: ticking never moves the
+        layout."""
+        longest = self._times.short(model.duration)
+        widest = f"◀ 64×  {longest} / {longest}".replace("1", "0")
+        self.clock.setMinimumWidth(self.clock.fontMetrics().horizontalAdvance(widest) + 12)
 
     def mark_snippet(self, index: int, status: str) -> None:
         """A snippet of the shown job changed state (e.g. finished while the job runs)."""
@@ -206,6 +237,23 @@ class PreviewPanel(QWidget):
         self.gif_view.stop()
 
     # -- layout ---------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.side and event.type() == QEvent.Type.Resize:
+            self._fit_side()
+        return False
+
+    def _fit_side(self) -> None:
+        """In a short window the job's details give way (the queue's row tells them too),
+        so the GIF keeps its room above the sections below it."""
+        shown = self.details.isVisibleTo(self.side)
+        if shown and self.side.minimumSizeHint().height() > self.side.height():
+            self._room_for_job = self.side.minimumSizeHint().height()
+            shown = False
+        elif not shown and self.side.height() >= self._room_for_job:
+            shown = True
+        self._job_title.setVisible(shown)
+        self.details.setVisible(shown)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         room = event.size().width() - 2 * MARGINS - SPACING
@@ -245,7 +293,8 @@ class PreviewPanel(QWidget):
         t = self.timeline.position()
         snippet = model.snippet_at(t)
         start, end = model.starts[snippet], model.snippet_end(snippet)
-        caption = f"Snippet {snippet + 1} of {model.snippet_count} · {_span(start, end)}"
+        span = f"{self._times.short(start)}–{self._times.short(end)}"
+        caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
         self.gif_view.set_gif(
             model.gif_path(snippet), model.gif_frame_at(t), caption, _not_rendered(model, snippet)
         )
@@ -272,16 +321,15 @@ class PreviewPanel(QWidget):
         if model is None:
             return
         position = self.timeline.position()
-        text = f"{clock_text(position)} / {clock_text(model.duration)}"
+        now = self._times.short(position)
+        text = f"{now} / {self._times.short(model.duration)}"
         speed = self.timeline.speed()
         if speed:
             text = f"{'▶' if speed > 0 else '◀'} {abs(speed)}×  {text}"
         _set_text(self.clock, text)
         n = model.frame_at(position)
         description = (
-            f"Still {n + 1} of {model.frame_count}, at {clock_text(position)}"
-            if n is not None
-            else f"At {clock_text(position)}"
+            f"Still {n + 1} of {model.frame_count}, at {now}" if n is not None else f"At {now}"
         )
         if self.frame_view.image() is None:
             description += ": " + self.frame_view.message()
@@ -327,7 +375,7 @@ class PreviewPanel(QWidget):
         self.hover.show_at(
             QPoint(point.x(), point.y()),
             image,
-            clock_text(t),
+            self._times.short(t),
             approximate=picture is not None and picture.approximate,
         )
 
@@ -344,10 +392,6 @@ def _not_rendered(model: TimelineModel, snippet: int) -> str:
     if status == DONE:
         return ""
     return f"Snippet {snippet + 1} is not rendered yet."
-
-
-def _span(start: float, end: float) -> str:
-    return f"{clock_text(start)}–{clock_text(end)}"
 
 
 def _set_text(label: QLabel, text: str) -> None:

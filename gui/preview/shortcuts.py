@@ -1,5 +1,5 @@
-"""The preview's keys, declared once: each binding becomes a QAction (in the Playback menu,
-with its shortcut) and a row of the shortcut sheet.
+"""The preview's keys, declared once: each binding becomes a QAction (in the Playback,
+Marks or Export menu, with its shortcut) and a row of the shortcut sheet.
 
 A binding's scope says where its key works: ``WINDOW`` keys work wherever the keyboard focus
 is in the main window (Space plays even while the queue has the focus, as in an editor);
@@ -7,9 +7,10 @@ is in the main window (Space plays even while the queue has the focus, as in an 
 through the queue's rows. A focused button, check box or list of choices keeps Space and
 Enter for itself (:class:`FocusedControlKeys`).
 
-To add a key: add a :class:`Binding` (and a handler for its command where the actions are
-built), and put it in a row of :data:`SHEET_ROWS`. Free for marks and the clipboard: I, O, M
-and Ctrl+C (``tests/gui/test_keys.py`` checks that nothing else takes them).
+To add a key: add a :class:`Binding` to its table (and a handler for its command where the
+actions are built); a playback key also goes in a row of :data:`SHEET_ROWS` (the marks' and
+exports' rows are their menu texts). ``tests/gui/test_keys.py`` checks that every key is
+bound once and shown in the sheet.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QGridLayout,
+    QHBoxLayout,
     QLabel,
     QVBoxLayout,
     QWidget,
@@ -62,9 +64,33 @@ PLAYBACK: tuple[Binding, ...] = (
     Binding("go_to_start", "home", 0, "Home", "Go to start", TIMELINE),
     Binding("go_to_end", "end", 0, "End", "Go to end", TIMELINE),
 )
-BINDINGS = {b.name: b for b in PLAYBACK}
-# Kept free for the marks (in, out, marker) and copying a still.
-RESERVED_KEYS = ("I", "O", "M", "Ctrl+C")
+# Marks (gui.marks.commands runs them): in and out as editors set them, markers, and the
+# ways between them.
+MARKS: tuple[Binding, ...] = (
+    Binding("set_in", "set_in", 0, "I", "Set in", repeat=False),
+    Binding("set_out", "set_out", 0, "O", "Set out", repeat=False),
+    Binding("add_marker", "add_marker", 0, "M", "Add marker", repeat=False),
+    Binding("clear_in_out", "clear_in_out", 0, "Alt+X", "Clear in and out", repeat=False),
+    Binding("go_to_in", "go_to", -1, "Shift+I", "Go to in"),
+    Binding("go_to_out", "go_to", 1, "Shift+O", "Go to out"),
+    Binding("previous_mark", "mark", -1, "Ctrl+Shift+M", "Previous mark"),
+    Binding("next_mark", "mark", 1, "Shift+M", "Next mark"),
+)
+# Getting work out (gui.export.commands runs them): the clipboard, saving, exporting.
+EXPORT: tuple[Binding, ...] = (
+    Binding("copy_still", "copy_still", 0, "Ctrl+C", "Copy still", repeat=False),
+    Binding("copy_timecode", "copy_time", 0, "Ctrl+Shift+C", "Copy timecode", repeat=False),
+    Binding("save_still", "save_still", 0, "Ctrl+S", "Save still as…", repeat=False),
+    Binding(
+        "save_full_still", "save_still", 1, "Ctrl+Alt+S", "Save full-size still as…", repeat=False
+    ),
+    Binding("snippet_gif", "snippet_gif", 0, "Ctrl+G", "Export GIF of snippet…", repeat=False),
+    Binding("range_gif", "range", 0, "Ctrl+Shift+G", "Export GIF of in–out range…", repeat=False),
+    Binding("range_clip", "range", 1, "Ctrl+Shift+E", "Export clip of in–out range…", repeat=False),
+    Binding("export_more", "dialog", 0, "Ctrl+E", "Contact sheet, sprites, markers…", repeat=False),
+    Binding("reveal_still", "reveal", 0, "Ctrl+Shift+R", "Reveal in file manager", repeat=False),
+)
+BINDINGS = {b.name: b for b in (*PLAYBACK, *MARKS, *EXPORT)}
 
 # The sheet's playback rows: bindings shown together, and what they do.
 SHEET_ROWS: tuple[tuple[tuple[str, ...], str], ...] = (
@@ -111,10 +137,19 @@ def action_rows(actions: Iterable[QAction]) -> list[tuple[str, str]]:
 def build_playback_actions(
     window: QWidget, timeline: QWidget, run: Callable[[str, int], None]
 ) -> dict[str, QAction]:
+    return build_binding_actions(PLAYBACK, window, timeline, run)
+
+
+def build_binding_actions(
+    bindings: Iterable[Binding],
+    window: QWidget,
+    timeline: QWidget,
+    run: Callable[[str, int], None],
+) -> dict[str, QAction]:
     """One QAction per binding, its shortcut working in the binding's scope; triggering it
     calls ``run(command, arg)``."""
     actions = {}
-    for binding in PLAYBACK:
+    for binding in bindings:
         action = QAction(binding.text, window)
         action.setObjectName(binding.name)
         action.setShortcut(QKeySequence(binding.key))
@@ -152,7 +187,10 @@ class FocusedControlKeys(QObject):
 
 
 class ShortcutSheet(QDialog):
-    """Every shortcut, by section: ``sections`` maps a title to (keys, description) rows."""
+    """Every shortcut, by section: ``sections`` maps a title to (keys, description) rows.
+    The sections stand in two columns, so that the sheet fits a small screen."""
+
+    COLUMNS = 2
 
     def __init__(
         self, sections: dict[str, list[tuple[str, str]]], parent: QWidget | None = None
@@ -162,36 +200,63 @@ class ShortcutSheet(QDialog):
         self.sections = sections
         layout = QVBoxLayout(self)
         layout.setContentsMargins(20, 16, 20, 12)
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(6)
-        row = 0
-        for section, items in sections.items():
-            title = QLabel(section)
-            font = title.font()
-            font.setBold(True)
-            font.setPointSizeF(font.pointSizeF() * 1.1)
-            title.setFont(font)
-            if row:
-                grid.setRowMinimumHeight(row, 10)
-                row += 1
-            grid.addWidget(title, row, 0, 1, 2)
-            row += 1
-            for keys, description in items:
-                key_label_widget = QLabel(keys)
-                key_label_widget.setObjectName("shortcutKeys")
-                key_label_widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                text = QLabel(description)
-                text.setWordWrap(True)
-                key_label_widget.setAccessibleName(keys)
-                key_label_widget.setAccessibleDescription(description)
-                grid.addWidget(key_label_widget, row, 0)
-                grid.addWidget(text, row, 1)
-                row += 1
-        grid.setColumnStretch(1, 1)
-        layout.addLayout(grid)
+        columns = QHBoxLayout()
+        columns.setSpacing(28)
+        for part in _split(list(sections.items()), self.COLUMNS):
+            grid = QGridLayout()
+            grid.setHorizontalSpacing(18)
+            grid.setVerticalSpacing(6)
+            row = 0
+            for section, items in part:
+                row = _add_section(grid, row, section, items)
+            grid.setColumnStretch(1, 1)
+            grid.setRowStretch(row, 1)
+            columns.addLayout(grid, 1)
+        layout.addLayout(columns)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this sheet")
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(560 * min(self.COLUMNS, max(1, len(sections) - 2)))
+
+
+Section = tuple[str, list[tuple[str, str]]]
+
+
+def _split(sections: list[Section], count: int) -> list[list[Section]]:
+    """``sections`` in order, in ``count`` columns of about as many rows each."""
+    total = sum(len(items) + 2 for _, items in sections)
+    parts: list[list[Section]] = [[]]
+    rows = 0
+    for section in sections:
+        if parts[-1] and len(parts) < count and rows + len(section[1]) / 2 > total / count:
+            parts.append([])
+            rows = 0
+        parts[-1].append(section)
+        rows += len(section[1]) + 2
+    return parts
+
+
+def _add_section(grid: QGridLayout, row: int, section: str, items: list[tuple[str, str]]) -> int:
+    title = QLabel(section)
+    font = title.font()
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * 1.1)
+    title.setFont(font)
+    if row:
+        grid.setRowMinimumHeight(row, 10)
+        row += 1
+    grid.addWidget(title, row, 0, 1, 2)
+    row += 1
+    for keys, description in items:
+        key_label_widget = QLabel(keys)
+        key_label_widget.setObjectName("shortcutKeys")
+        key_label_widget.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = QLabel(description)
+        text.setWordWrap(True)
+        key_label_widget.setAccessibleName(keys)
+        key_label_widget.setAccessibleDescription(description)
+        grid.addWidget(key_label_widget, row, 0)
+        grid.addWidget(text, row, 1)
+        row += 1
+    return row

@@ -3,12 +3,15 @@ snippet boundaries and the playhead. Click or drag to scrub, hover for a thumbna
 keys of :mod:`gui.preview.shortcuts` run :meth:`Timeline.run_command`.
 
 Only the thumbnails of the visible filmstrip slots are ever requested, so the cost of a
-paint does not depend on the length of the video.
+paint does not depend on the length of the video. Times are written as
+:class:`~gui.preview.time_labels.TimeLabels` say; a :class:`TimelineLayer` (the marks) draws
+over the strip and in the lane below it.
 """
 
 from __future__ import annotations
 
 import math
+from typing import Protocol
 
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -25,11 +28,11 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from core.manifest import DONE, FAILED
-from core.timefmt import format_clock
 
 from .frame_view import fitted
 from .image_cache import ImageCache, ImageKey
 from .player import Player
+from .time_labels import TimeLabels
 from .timeline_model import TimelineModel
 
 MARGIN = 10
@@ -37,11 +40,21 @@ RULER_H = 18
 STRIP_H = 56
 GAP = 4
 BAND_H = 6
+LANE_GAP = 3
+LANE_H = 12  # the marks' lane, below the snippets' band
+TICK_ROOM = 16  # pixels between one ruler label and the next tick
 _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 APPROXIMATE_OPACITY = 0.6  # an approximate thumbnail is drawn faded
 
 FAILED_COLOR = QColor("#d64545")
 NO_JOB = "No job selected"
+
+
+class TimelineLayer(Protocol):
+    """Something drawn over the timeline: over the strip, and in the lane below it."""
+
+    def paint(self, painter: QPainter, timeline: Timeline, strip: QRect, lane: QRectF) -> None:
+        """Paint with ``painter`` (restored by the caller); ``timeline.x_of`` places times."""
 
 
 class Timeline(QWidget):
@@ -57,6 +70,8 @@ class Timeline(QWidget):
         self._position = 0.0
         self._hover_x: float | None = None
         self._wanted: set[ImageKey] = set()
+        self._times = TimeLabels()
+        self._layer: TimelineLayer | None = None
         self._player = Player(parent=self)
         self._player.moved.connect(self._played_to)
         self._player.speedChanged.connect(self.playingChanged)
@@ -68,7 +83,7 @@ class Timeline(QWidget):
         self._describe()
 
     def sizeHint(self) -> QSize:
-        return QSize(640, MARGIN * 2 + RULER_H + STRIP_H + GAP + BAND_H)
+        return QSize(640, MARGIN * 2 + RULER_H + STRIP_H + GAP + BAND_H + LANE_GAP + LANE_H)
 
     def minimumSizeHint(self) -> QSize:
         return QSize(200, self.sizeHint().height())
@@ -85,6 +100,18 @@ class Timeline(QWidget):
         self._placeholder = placeholder
         self._position = 0.0
         self._describe()
+        self.update()
+
+    def set_time_labels(self, times: TimeLabels) -> None:
+        self._times = times
+        self._describe()
+        self.update()
+
+    def time_labels(self) -> TimeLabels:
+        return self._times
+
+    def set_layer(self, layer: TimelineLayer | None) -> None:
+        self._layer = layer
         self.update()
 
     def placeholder(self) -> str:
@@ -115,7 +142,15 @@ class Timeline(QWidget):
     def _strip_rect(self) -> QRect:
         return QRect(MARGIN, MARGIN + RULER_H, max(1, self.width() - 2 * MARGIN), STRIP_H)
 
-    def _x_of(self, t: float) -> float:
+    def strip_rect(self) -> QRect:
+        return self._strip_rect()
+
+    def lane_rect(self) -> QRectF:
+        strip = self._strip_rect()
+        top = strip.bottom() + 1 + GAP + BAND_H + LANE_GAP
+        return QRectF(strip.left(), top, strip.width(), LANE_H)
+
+    def x_of(self, t: float) -> float:
         strip = self._strip_rect()
         duration = self._model.duration if self._model else 1.0
         return strip.left() + strip.width() * t / duration
@@ -129,6 +164,13 @@ class Timeline(QWidget):
         aspect = self._model.aspect if self._model else 16 / 9
         width = max(24, min(200, round(STRIP_H * aspect)))
         return QSize(width, STRIP_H)
+
+    def slot_time(self, x: float) -> float:
+        """The time of the filmstrip thumbnail drawn at ``x``: its slot's middle."""
+        strip = self._strip_rect()
+        width = self.thumb_size().width()
+        left = strip.left() + (max(0.0, x - strip.left()) // width) * width
+        return self.time_at(min(strip.right(), left + width / 2))
 
     # -- painting -------------------------------------------------------------------------
 
@@ -152,6 +194,10 @@ class Timeline(QWidget):
         self._paint_strip(painter, model, strip, palette)
         self._paint_band(painter, model, strip, palette)
         self._paint_boundaries(painter, model, strip)
+        if self._layer is not None:
+            painter.save()
+            self._layer.paint(painter, self, strip, self.lane_rect())
+            painter.restore()
         if self._hover_x is not None:
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Text), 1, Qt.PenStyle.DotLine))
             painter.drawLine(
@@ -171,25 +217,25 @@ class Timeline(QWidget):
     def _paint_ruler(self, painter: QPainter, model: TimelineModel, palette: QPalette) -> None:
         strip = self._strip_rect()
         per_second = strip.width() / model.duration
-        step = next((s for s in _TICK_STEPS if s * per_second >= 80), _TICK_STEPS[-1])
-        # However long the video, no more ticks than fit: the loop's length is bounded.
-        step = max(step, model.duration / max(1, strip.width() // 40))
         text = palette.color(QPalette.ColorRole.PlaceholderText)
         font = painter.font()
         font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        t = 0.0
-        while t <= model.duration:
-            x = round(self._x_of(t))
-            painter.setPen(text)
+        # Ticks far enough apart for the longest label of this video (a timecode is long).
+        room = metrics.horizontalAdvance(self._times.short(model.duration)) + TICK_ROOM
+        step = next((s for s in _TICK_STEPS if s * per_second >= room), _TICK_STEPS[-1])
+        # However long the video, no more ticks than fit: the loop's length is bounded.
+        step = max(step, model.duration / max(1, strip.width() // 40))
+        painter.setPen(text)
+        for t in self._times.ticks(step, model.duration):
+            x = round(self.x_of(t))
             painter.drawLine(x, MARGIN + RULER_H - 5, x, MARGIN + RULER_H - 1)
-            label = format_clock(t)
+            label = self._times.short(t)
             # Labels sit right of their tick; one that would not fit before the edge is left
             # out rather than drawn away from its tick.
             if x + 3 + metrics.horizontalAdvance(label) <= self.width() - MARGIN:
                 painter.drawText(x + 3, MARGIN + metrics.ascent() - 1, label)
-            t += step
 
     def _paint_strip(
         self, painter: QPainter, model: TimelineModel, strip: QRect, palette: QPalette
@@ -204,8 +250,7 @@ class Timeline(QWidget):
         slots = math.ceil(strip.width() / size.width())
         for slot in range(slots):
             left = strip.left() + slot * size.width()
-            center = min(strip.right(), left + size.width() / 2)
-            n = model.frame_at(self.time_at(center))
+            n = model.frame_at(self.slot_time(left))
             picture = model.picture(n) if n is not None else None
             if picture is None:
                 continue
@@ -234,7 +279,7 @@ class Timeline(QWidget):
         for start, end, status in _runs(model):
             if status == DONE:
                 continue
-            left, right = self._x_of(start), self._x_of(end)
+            left, right = self.x_of(start), self.x_of(end)
             rect = QRectF(left, strip.top(), max(1.0, right - left), strip.height())
             painter.fillRect(rect, failed if status == FAILED else pending)
             if status != FAILED:
@@ -250,7 +295,7 @@ class Timeline(QWidget):
         }
         rest = palette.color(QPalette.ColorRole.Mid)
         for start, end, status in _runs(model):
-            left, right = self._x_of(start), self._x_of(end)
+            left, right = self.x_of(start), self.x_of(end)
             painter.fillRect(
                 QRectF(left, top, max(1.0, right - left), BAND_H), colors.get(status, rest)
             )
@@ -263,11 +308,11 @@ class Timeline(QWidget):
         painter.setPen(QPen(line, 1))
         bottom = strip.bottom() + GAP + BAND_H
         for start in model.starts[1:]:
-            x = round(self._x_of(start))
+            x = round(self.x_of(start))
             painter.drawLine(x, strip.top(), x, bottom)
 
     def _paint_playhead(self, painter: QPainter, strip: QRect, palette: QPalette) -> None:
-        x = self._x_of(self._position)
+        x = self.x_of(self._position)
         color = palette.color(QPalette.ColorRole.Text)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QPen(color, 2))
@@ -395,16 +440,12 @@ class Timeline(QWidget):
             snippet = model.snippet_at(self._position)
             state = "rendered" if model.snippet_done(snippet) else model.status[snippet]
             text = (
-                f"Playhead at {clock_text(self._position)} of {clock_text(model.duration)}; "
+                f"Playhead at {self._times.short(self._position)} of "
+                f"{self._times.short(model.duration)}; "
                 f"snippet {snippet + 1} of {model.snippet_count} ({state})"
             )
         if self.accessibleDescription() != text:
             self.setAccessibleDescription(text)
-
-
-def clock_text(t: float) -> str:
-    """A position as players show it: the second it is in (1:29.6 is still 1:29)."""
-    return format_clock(math.floor(t + 1e-6))
 
 
 def _runs(model: TimelineModel) -> list[tuple[float, float, str]]:

@@ -28,6 +28,8 @@ ROW_ACTIONS: dict[str, RowAction] = {
     "restart": RowAction("Start over", "retry"),
     "rerender": RowAction("Re-render with current settings", None, button=False),
     "rerender_new": RowAction("Re-render in a new folder", None, button=False),
+    # Contact sheet, sprites, markers, web page: the export dialog.
+    "export": RowAction("Export…", None, button=False),
     "reveal": RowAction("Show output folder", "folder"),
     "remove": RowAction("Remove from queue", "remove"),
 }
@@ -53,6 +55,8 @@ def row_actions(entry: QueueEntry, can_pause: bool, stale: bool = False) -> list
         actions.append("continue")
     if runnable and stale and entry.finished:
         actions += ["rerender", "rerender_new"]
+    if entry.job_dir is not None and entry.done > 0:
+        actions.append("export")
     if entry.job_dir is not None:
         actions.append("reveal")
     return [*actions, "remove"]

@@ -1,5 +1,5 @@
-"""The queue's commands on one job (pause, stop, retry, re-render, show its folder, remove),
-reached from the row's buttons, the Queue menu and the row's context menu alike.
+"""The queue's commands on one job (pause, stop, retry, re-render, export, show its folder,
+remove), reached from the row's buttons, the Queue menu and the row's context menu alike.
 
 The menu actions act on the selected job and are enabled only where they can help (see
 :func:`gui.queue.actions.row_actions`); the context menu lists just those.
@@ -24,7 +24,11 @@ from .scheduler import JobScheduler
 from .settings_drift import fresh_job_dir
 
 # Menu actions: one for pause and resume, one for retry and continue (the text follows).
-MENU_GROUPS = (("pause", "cancel", "retry"), ("rerender", "rerender_new"), ("reveal", "remove"))
+MENU_GROUPS = (
+    ("pause", "cancel", "retry"),
+    ("rerender", "rerender_new"),
+    ("export", "reveal", "remove"),
+)
 MENU_ORDER = tuple(name for group in MENU_GROUPS for name in group)
 SHORTCUTS = {"pause": "Ctrl+P", "remove": "Delete"}
 _SAME_ITEM = {"resume": "pause", "continue": "retry", "restart": "retry"}
@@ -43,7 +47,11 @@ class RowCommands(QObject):
         output_folder: Callable[[], Path],
         backend: Callable[[], str],
         reveal: Callable[[Path], None],
+        export: Callable[[Path], object] | None = None,
+        shown_job_actions: Callable[[], list[QAction]] | None = None,
     ) -> None:
+        """``export`` opens the export dialog of a job folder; ``shown_job_actions`` are the
+        shown job's own (save a still, export a range…), offered in the row's menu."""
         super().__init__(window)
         self._model = model
         self._scheduler = scheduler
@@ -51,6 +59,8 @@ class RowCommands(QObject):
         self._output_folder = output_folder
         self._backend = backend
         self._reveal = reveal
+        self._export = export
+        self._shown_job_actions = shown_job_actions
         self._icons = icons
         self.actions: dict[str, QAction] = {}
         for name in MENU_ORDER:
@@ -77,6 +87,9 @@ class RowCommands(QObject):
         if action == "reveal":
             if entry.job_dir is not None:
                 self._reveal(entry.job_dir)
+        elif action == "export":
+            if entry.job_dir is not None and self._export is not None:
+                self._export(entry.job_dir)
         elif action == "rerender_new":
             made = self.rerender_in_new_folder(entry)
         else:
@@ -145,8 +158,13 @@ class RowCommands(QObject):
         self.update()
         menu = QMenu(parent)
         menu.setAccessibleName(f"Actions for {entry.name}")
+        shown = [a for a in self._shown_job_actions() if a.isEnabled()] if (
+            self._shown_job_actions is not None and "export" in self._available(entry)
+        ) else []  # fmt: skip
         for group in MENU_GROUPS:
             enabled = [self.actions[n] for n in group if self.actions[n].isEnabled()]
+            if group[0] == "export" and shown:
+                enabled = enabled[:1] + shown + enabled[1:]
             if enabled and menu.actions():
                 menu.addSeparator()
             menu.addActions(enabled)

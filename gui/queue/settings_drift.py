@@ -12,6 +12,7 @@ from core.layout import job_dir_for
 from core.settings import FIELDS, Settings
 
 from ..backends import backend
+from ..preview.time_labels import TIME_DISPLAYS
 from ..user_settings import UserSettings
 from .entry import QUEUED, QueueEntry
 
@@ -85,6 +86,8 @@ def describe_change(old: UserSettings, new: UserSettings, entries: Iterable[Queu
     backend_values_changed = new.backend_values != old.backend_values
     if new.ffmpeg != old.ffmpeg or backend_values_changed:
         said.append("The other changes apply to jobs that start from now on.")
+    if new.time_display != old.time_display:
+        said.append(f"Times are shown as {TIME_DISPLAYS[new.time_display].lower()}.")
     if not said:
         return "Settings unchanged."
     return "Settings saved. " + " ".join(said)

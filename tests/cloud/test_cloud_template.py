@@ -154,8 +154,11 @@ def test_policies_are_least_privilege(template):
         "s3:ListBucket",
         "cloudformation:DescribeStacks",
     }
-    put = next(s for s in editor if "s3:PutObject" in s["Action"])
-    assert _text(put["Resource"]).endswith("/uploads/*'}")
+    puts = [s for s in editor if "s3:PutObject" in s["Action"]]
+    assert _text(puts[0]["Resource"]).endswith("/uploads/*'}")
+    # Publishing a web page writes beside a job's results, nowhere else in that bucket.
+    assert puts[1]["Action"] == "s3:PutObject" and len(puts) == 2
+    assert _text(puts[1]["Resource"]).endswith("ResultsBucket.Arn}/results/*/web/*'}")
     read = next(s for s in editor if s["Action"] == "s3:GetObject")
     assert "ResultsBucket" in _text(read["Resource"]) and "/results/*" in _text(read["Resource"])
 

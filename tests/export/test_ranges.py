@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from pathlib import Path
 
 import psutil
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageSequence, ImageStat
 
 from core.errors import UsageError
 from core.export import ExportJob, export_clip, export_gif, export_still, open_job
+from core.export.gif import GifSettings, _fit, gif_ladder
 from core.export.work import Steps, in_thread
 from core.layout import MANIFEST_NAME
 from core.probe import probe
@@ -80,6 +84,46 @@ def test_gif_within_a_byte_budget(job: ExportJob, tmp_path: Path) -> None:
     _, duration = gif_frames(result.path)
     assert abs(duration - 5.0) <= 1 / result.settings.fps + 0.01
     assert not list(tmp_path.glob(".*"))  # no temporary file left
+    assert result.tries <= 1 + 2 * math.ceil(math.log2(len(gif_ladder(320, 25.0))))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(1, 10**7), min_size=1, max_size=60),
+    st.integers(1, 10**7),
+)
+def test_the_search_finds_the_first_rung_that_fits(sizes: list[int], budget: int) -> None:
+    """Whatever the sizes along the ladder (falling), the first that fits is found, with
+    at most twice the GIFs a bisection would make."""
+    falling = sorted(sizes, reverse=True)
+    ladder = [GifSettings(1000 - n, 10.0) for n in range(len(falling))]
+    made: list[int] = []
+
+    async def render(rung: int) -> Path:
+        made.append(rung)
+        return _Sized(falling[rung])
+
+    if falling[-1] > budget:
+        with pytest.raises(UsageError):
+            asyncio.run(_fit(ladder, budget, render, "x"))
+        return
+    rung, _ = asyncio.run(_fit(ladder, budget, render, "x"))
+    assert falling[rung] <= budget and (rung == 0 or falling[rung - 1] > budget)
+    assert len(made) <= 1 + 2 * math.ceil(math.log2(len(falling))), made
+
+
+class _Sized:
+    """Stands for a GIF file of a given size (the search only asks its size)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    def stat(self):
+        return self
+
+    @property
+    def st_size(self) -> int:
+        return self.size
 
 
 def test_gif_budget_too_small(job: ExportJob, tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ still and the GIF, marks are chapters, J/K/L shuttle, and it fits a phone."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import time
@@ -26,9 +27,9 @@ pytestmark = pytest.mark.skipif(
 HOSTILE = "<img src=x onerror=\"document.title='owned'\"></script>"
 
 
-@pytest.fixture
-def browser():
-    """A fresh headless Chromium per test (the leak guard ends child processes after each)."""
+@contextlib.contextmanager
+def start_browser():
+    """A fresh headless Chromium (the leak guard ends child processes after each test)."""
     from selenium.webdriver.chrome.service import Service
 
     profile = tempfile.mkdtemp(prefix="framefan-chromium-")
@@ -47,6 +48,12 @@ def browser():
     finally:
         driver.quit()
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser():
+    with start_browser() as driver:
+        yield driver
 
 
 @pytest.fixture

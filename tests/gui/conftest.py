@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import shutil
 import threading
 import time
 import weakref
@@ -18,6 +19,7 @@ from PySide6.QtCore import Qt, QThreadPool, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from core.layout import MANIFEST_NAME
 from core.manifest import DONE
 from core.runner import LocalRunner
 from core.settings import Settings
@@ -195,6 +197,23 @@ def step_job(tmp_path_factory, step_video) -> Path:
     return job_dir
 
 
+@pytest.fixture(scope="session")
+def timecode_job(tmp_path_factory, make_video) -> Path:
+    """8 s with a start timecode of 01:00:00:00 at 25 fps and sound, processed once (snippets
+    of 3 s, a still every second)."""
+    job_dir = tmp_path_factory.mktemp("jobs") / "timecode"
+    video = make_video(media.TIMECODE_MOV)
+    manifest = asyncio.run(LocalRunner(FAST, workers=2).run_job(video, job_dir))
+    assert manifest.status == DONE
+    return job_dir
+
+
+@pytest.fixture
+def tc_job(timecode_job: Path, tmp_path: Path) -> Path:
+    """A copy of :func:`timecode_job` for one test to change (marks, exports)."""
+    return Path(shutil.copytree(timecode_job, tmp_path / "tc-job"))
+
+
 @pytest.fixture
 def text_file(tmp_path: Path) -> Path:
     path = tmp_path / "notes.mp4"
@@ -225,3 +244,20 @@ def click_row_button(qtbot, window, entry_id: str, action: str) -> None:
     QTest.mouseClick(
         view.viewport(), Qt.MouseButton.LeftButton, pos=boxes[action].center().toPoint()
     )
+
+
+def show_job(qtbot, window: MainWindow, job_dir: Path) -> None:
+    """Open the job in ``job_dir`` and wait until the preview shows it."""
+    task = window.open_job(job_dir / MANIFEST_NAME)
+    qtbot.waitUntil(task.done)
+    assert task.result() is not None
+    qtbot.waitUntil(lambda: window.preview.model() is not None)
+
+
+def focus(qtbot, widget) -> None:
+    """Give ``widget`` the keyboard focus in its active window (window shortcuts then work)."""
+    window = widget.window()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    widget.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(widget.hasFocus)

@@ -9,30 +9,15 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAccessible, QAction, QColor, QImage, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QWidget
+from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QTabBar, QWidget
 
-from core.layout import MANIFEST_NAME
 from gui.preview.player import Player
-from gui.preview.shortcuts import PLAYBACK, RESERVED_KEYS, ShortcutSheet, key_label
+from gui.preview.shortcuts import BINDINGS, PLAYBACK, ShortcutSheet, key_label
 from tests.media import STEP_LEVELS
 
-from .conftest import STEP_SECONDS, add_and_wait
+from .conftest import STEP_SECONDS, add_and_wait, focus, show_job
 
 TOLERANCE = 12
-
-
-def _open(qtbot, window, job_dir) -> None:
-    task = window.open_job(job_dir / MANIFEST_NAME)
-    qtbot.waitUntil(task.done)
-    qtbot.waitUntil(lambda: window.preview.model() is not None)
-
-
-def _focus(qtbot, widget: QWidget) -> None:
-    window = widget.window()
-    window.activateWindow()
-    qtbot.waitUntil(window.isActiveWindow)
-    widget.setFocus(Qt.FocusReason.OtherFocusReason)
-    qtbot.waitUntil(widget.hasFocus)
 
 
 def _luma(image: QImage) -> int:
@@ -42,9 +27,9 @@ def _luma(image: QImage) -> int:
 
 def test_timeline_keys_step_jump_and_go_to_snippet_boundaries(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     timeline = window.preview.timeline
-    _focus(qtbot, timeline)
+    focus(qtbot, timeline)
     last = STEP_SECONDS - 1  # the last still (snippets start at 0, 3 and 6 s)
     presses = [
         (Qt.Key.Key_Home, None, 0),
@@ -76,19 +61,19 @@ def test_arrows_move_through_the_queue_when_it_has_the_focus(
     window = make_window()
     window.scheduler.set_held(True)
     add_and_wait(qtbot, window, [step_video])
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     assert window.queue_view.currentIndex().row() == 1  # the job opened is selected
-    _focus(qtbot, window.queue_view)
+    focus(qtbot, window.queue_view)
     QTest.keyClick(window.queue_view, Qt.Key.Key_Up)
     assert window.queue_view.currentIndex().row() == 0  # the queue moved, not the playhead
 
 
 def test_space_plays_and_pauses_wherever_the_focus_is(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     timeline = window.preview.timeline
     for focused in (window.queue_view, timeline, window.transport[1]):
-        _focus(qtbot, focused)
+        focus(qtbot, focused)
         QTest.keyClick(focused, Qt.Key.Key_Space)
         if focused is window.transport[1]:  # a focused button takes Space itself: it plays
             assert timeline.speed() == 1
@@ -110,13 +95,13 @@ def test_space_plays_and_pauses_wherever_the_focus_is(qtbot, make_window, step_j
 
 def test_a_focused_button_keeps_space(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     pressed = []
     window.message_bar.show_message("A note", actions=[("Do it", lambda: pressed.append(1))])
     button = next(
         b for b in window.message_bar.findChildren(QWidget) if b.property("text") == "Do it"
     )
-    _focus(qtbot, button)
+    focus(qtbot, button)
     QTest.keyClick(button, Qt.Key.Key_Space)
     assert pressed == [1]
     assert window.preview.timeline.speed() == 0  # the button took the key, not playback
@@ -124,9 +109,9 @@ def test_a_focused_button_keeps_space(qtbot, make_window, step_job):
 
 def test_j_k_l_shuttle(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     timeline = window.preview.timeline
-    _focus(qtbot, window.queue_view)  # J, K and L work wherever the focus is
+    focus(qtbot, window.queue_view)  # J, K and L work wherever the focus is
     QTest.keyClick(window.queue_view, Qt.Key.Key_L)
     QTest.keyClick(window.queue_view, Qt.Key.Key_L)
     assert timeline.speed() == 2
@@ -162,7 +147,7 @@ def test_playback_follows_the_clock_even_when_ticks_come_late(qapp):
 
 def test_playing_shows_the_stills_and_the_gif_in_time(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     preview = window.preview
     timeline = preview.timeline
     timeline.run_command("home")
@@ -182,26 +167,30 @@ def test_playing_shows_the_stills_and_the_gif_in_time(qtbot, make_window, step_j
     assert abs(_luma(gif.current_image()) - STEP_LEVELS[second]) <= TOLERANCE
 
 
-def test_every_key_is_in_the_sheet_and_the_reserved_ones_are_free(qtbot, make_window):
+def test_every_key_is_bound_once_and_in_the_sheet(qtbot, make_window):
     window = make_window()
     window.commands.shortcuts.trigger()
     sheet = window.findChild(ShortcutSheet)
     assert sheet is not None and sheet.isVisible()
     shown = " ".join(keys for rows in sheet.sections.values() for keys, _ in rows)
-    bound = {
-        a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()
-    }
-    bound |= {
-        a.shortcut().toString()
-        for a in window.preview.timeline.actions()
-        if not a.shortcut().isEmpty()
-    }
-    for key in bound:
+    actions = {a for a in window.findChildren(QAction) if not a.shortcut().isEmpty()}
+    actions |= {a for a in window.preview.timeline.actions() if not a.shortcut().isEmpty()}
+    keys = [a.shortcut().toString() for a in actions]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+    for key in keys:
         assert key_label(key) in shown, key
     for binding in PLAYBACK:
         assert key_label(binding.key) in shown
-    reserved = {QKeySequence(k).toString() for k in RESERVED_KEYS}
-    assert not bound & reserved, bound & reserved
+    # The editors' keys for marks and the clipboard.
+    by_key = {a.shortcut().toString(): a.objectName() for a in actions}
+    for key, name in [
+        ("I", "set_in"),
+        ("O", "set_out"),
+        ("M", "add_marker"),
+        ("Ctrl+C", "copy_still"),
+        ("Ctrl+Shift+C", "copy_timecode"),
+    ]:
+        assert by_key[QKeySequence(key).toString()] == name == BINDINGS[name].name
     sheet.reject()
 
 
@@ -222,13 +211,13 @@ def test_every_row_action_is_in_the_queue_menu_and_the_context_menu(
 
     bad, good = list(window.model)
     window.select(good.id)
+    qtbot.waitUntil(lambda: window.tools.exports.actions["save_still"].isEnabled())
     menu = window.jobs.context_menu(
         window, window.queue_view.mapToGlobal(window.queue_view.rect().center())
     )
-    assert [a.text() for a in menu.actions() if not a.isSeparator()] == [
-        "Show output folder",
-        "Remove from queue",
-    ]
+    texts = [a.text() for a in menu.actions() if not a.isSeparator()]
+    assert texts[0] == "Export…" and texts[-2:] == ["Show output folder", "Remove from queue"]
+    assert {"Save still as…", "Export GIF of in–out range…", "Add marker"} <= set(texts)
     menu.close()
     window.select(bad.id)  # a text file: no retry, no folder (it has none)
     menu = window.jobs.context_menu(
@@ -258,18 +247,25 @@ def _controls(root: QWidget) -> list[QWidget]:
 
 
 def _unnamed(root: QWidget) -> list[tuple[str, str, QWidget]]:
-    return [(*_accessible(w), w) for w in _controls(root) if not all(_accessible(w))]
+    """Controls without a name or a description (Qt gives a tab bar no description: its
+    tabs have names and tooltips)."""
+    found = []
+    for widget in _controls(root):
+        name, description = _accessible(widget)
+        if not name or not (description or isinstance(widget, QTabBar)):
+            found.append((name, description, widget))
+    return found
 
 
 def test_tab_reaches_every_control_and_each_is_named_and_described(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     window.message_bar.show_message("Something to act on", actions=[("Fix", lambda: None)])
     controls = _controls(window)
     assert window.queue_view in controls and window.preview.timeline in controls
     assert _unnamed(window) == []
     first = window.commands.toolbar.widgetForAction(window.commands.add_videos)
-    _focus(qtbot, first)
+    focus(qtbot, first)
     reached = {first}
     for _ in range(3 * len(controls)):
         QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
@@ -284,7 +280,7 @@ def test_rows_and_the_playhead_tell_screen_readers_where_they_are(
     window = make_window()
     window.scheduler.set_held(True)
     add_and_wait(qtbot, window, [step_video])
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     view = QAccessible.queryAccessibleInterface(window.queue_view)
     rows = [view.child(i) for i in range(view.childCount())]
     names = [row.text(QAccessible.Text.Name) for row in rows]

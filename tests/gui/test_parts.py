@@ -103,7 +103,7 @@ def test_entry_reads_progress_and_status_from_its_manifest(tmp_path):
     assert entry.status == CANCELLED and entry.fraction == 0.4
     assert (entry.done, entry.failed, entry.total) == (1, 1, 3)
     assert entry.error == "snippet 2 (0:04–0:08): broken"
-    assert row_actions(entry, can_pause=True) == ["continue", "reveal", "remove"]
+    assert row_actions(entry, can_pause=True) == ["continue", "export", "reveal", "remove"]
 
 
 def test_intake_counts_what_it_leaves_out(tmp_path):

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QImage
@@ -18,7 +17,7 @@ from core.manifest import DONE
 from gui.preview.timeline_model import TimelineModel
 from tests.media import STEP_LEVELS
 
-from .conftest import STEP_SECONDS, close_window
+from .conftest import STEP_SECONDS, close_window, show_job
 
 TOLERANCE = 12  # JPEG and GIF coding move a flat grey by a few levels at most
 
@@ -40,16 +39,9 @@ def _painted_luma(window) -> int:
     return _luma(image, round(rect.center().x() * dpr), round(rect.center().y() * dpr))
 
 
-def _open(qtbot, window, job_dir: Path) -> None:
-    task = window.open_job(job_dir / MANIFEST_NAME)
-    qtbot.waitUntil(task.done)
-    assert task.result() is not None
-    qtbot.waitUntil(lambda: window.preview.model() is not None)
-
-
 def test_scrubbing_to_a_second_shows_the_still_of_that_second(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     timeline = window.preview.timeline
     for second in range(STEP_SECONDS):
         window.preview.set_position(second + 0.5)
@@ -57,7 +49,7 @@ def test_scrubbing_to_a_second_shows_the_still_of_that_second(qtbot, make_window
         assert abs(_painted_luma(window) - STEP_LEVELS[second]) <= TOLERANCE, second
 
     # A click on the timeline at a time shows that time's still.
-    x = round(timeline._x_of(5.5))
+    x = round(timeline.x_of(5.5))
     QTest.mouseClick(timeline, Qt.MouseButton.LeftButton, pos=QPoint(x, timeline.height() // 2))
     assert int(timeline.position()) == 5
     assert abs(_painted_luma(window) - STEP_LEVELS[5]) <= TOLERANCE
@@ -67,7 +59,7 @@ def test_the_gif_shows_its_picture_of_the_playheads_time(qtbot, make_window, ste
     """Not a loop running on its own: the GIF's picture is the one of the playhead's time,
     also going backward (its pictures build on the ones before)."""
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     gif = window.preview.gif_view
     for t in (4.2, 5.6, 7.0, 0.0, 2.8, 3.0, 1.4):
         window.preview.set_position(t)
@@ -81,10 +73,10 @@ def test_the_gif_shows_its_picture_of_the_playheads_time(qtbot, make_window, ste
 
 def test_hovering_the_timeline_shows_a_thumbnail(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     timeline = window.preview.timeline
     hover = window.preview.hover
-    QTest.mouseMove(timeline, QPoint(round(timeline._x_of(6.5)), timeline.height() // 2))
+    QTest.mouseMove(timeline, QPoint(round(timeline.x_of(6.5)), timeline.height() // 2))
     qtbot.waitUntil(lambda: hover.isVisible() and hover._image is not None)
     assert hover._label == "0:06"
     assert abs(_luma(hover._image) - STEP_LEVELS[6]) <= TOLERANCE
@@ -103,7 +95,7 @@ def test_unrendered_snippets_show_as_pending(qtbot, make_window, step_job, tmp_p
     data["status"] = "partial"
     (job / MANIFEST_NAME).write_text(json.dumps(data))
     window = make_window()
-    _open(qtbot, window, job)
+    show_job(qtbot, window, job)
     window.preview.set_position(4)
     assert window.preview.frame_view.image() is None
     assert "Snippet 2 is not rendered yet" in window.preview.frame_view._message
@@ -123,7 +115,7 @@ def test_approximate_pictures_fill_in_where_stills_are_not_rendered(
     data["snippets"][1].update(status="pending", gif=None)
     (job / MANIFEST_NAME).write_text(json.dumps(data))
     window = make_window()
-    _open(qtbot, window, job)
+    show_job(qtbot, window, job)
     model = window.preview.model()
     overview = [(float(t), job / "frames" / f"{t:06d}.jpg") for t in (0, 6)]
     window.preview.set_job(TimelineModel(**{**model.__dict__, "overview": overview}), 4.0)
@@ -136,7 +128,7 @@ def test_approximate_pictures_fill_in_where_stills_are_not_rendered(
 
 def test_an_earlier_job_reopens_from_recent_jobs(qtbot, make_window, step_job):
     window = make_window()
-    _open(qtbot, window, step_job)
+    show_job(qtbot, window, step_job)
     close_window(qtbot, window)
     again = make_window()
     menu = again.commands.recent_menu

@@ -54,6 +54,9 @@ def keyframe_preroll(demuxer: str) -> float:
     return _SEEK_PREROLL.get(demuxer, 0.0)
 
 
+# Seconds between two of ffmpeg's progress reports (its default is half a second).
+PROGRESS_PERIOD = 0.25
+
 # Otherwise reading starts this many source pictures early, so the picture on screen at the
 # snippet's start (which may have begun before it) is decoded too.
 _PREROLL_PICTURES = 2
@@ -75,11 +78,11 @@ def output_size(info: MediaInfo, requested_width: int) -> tuple[int, int]:
     return width, height
 
 
-def _timestamp(value: float) -> str:
+def timestamp_arg(value: float) -> str:
     return f"{value:.6f}".rstrip("0").rstrip(".") or "0"
 
 
-def _pattern_dir(path: Path) -> str:
+def pattern_dir(path: Path) -> str:
     # The image2 muxer reads '%' as a pattern character; a literal one must be doubled.
     return str(path).replace("%", "%%")
 
@@ -102,24 +105,27 @@ def build_args(
     seek = snippet.start - preroll
     stream = ffmpeg_python.input(
         source.url,
-        ss=_timestamp(seek),
-        t=_timestamp(snippet.duration + preroll),
+        ss=timestamp_arg(seek),
+        t=timestamp_arg(snippet.duration + preroll),
         threads=threads,
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
     # Back on the source's timeline: the stills' fps filter then places stills on the video's
-    # grid whatever the snippet's start, with their global frame numbers. The GIF's clock
-    # starts at the snippet's start, so even a snippet shorter than a GIF frame gets one.
+    # grid whatever the snippet's start, with their global frame numbers. The GIF's frame
+    # rate counts from the snippet's start, so even a snippet shorter than a GIF frame gets
+    # one; its pictures then go back on the source's timeline too, so that both outputs
+    # report their progress (ffmpeg's -progress, the slowest output's time) on one clock.
     # Both fps filters keep the picture on screen at their first slot, dropping the pre-roll.
-    timeline = stream.filter("setpts", f"PTS+{_timestamp(seek)}/TB")
+    timeline = stream.filter("setpts", f"PTS+{timestamp_arg(seek)}/TB")
     want_frames = len(frame_indices(snippet.start, snippet.end, settings)) > 0
     branches = timeline.split() if want_frames else None
     gif_in = branches[0] if branches is not None else timeline
 
     gif_w, gif_h = output_size(info, settings.gif_width)
     gif_frames = (
-        gif_in.filter("setpts", f"PTS-{_timestamp(snippet.start)}/TB")
+        gif_in.filter("setpts", f"PTS-{timestamp_arg(snippet.start)}/TB")
         .filter("fps", fps=settings.gif_fps, round="up", start_time=0)
+        .filter("setpts", f"PTS+{timestamp_arg(snippet.start)}/TB")
         .filter("scale", gif_w, gif_h, flags="lanczos")
         .filter("setsar", 1)
         .split()
@@ -140,12 +146,12 @@ def build_args(
                 "fps",
                 fps=f"{rate.numerator}/{rate.denominator}",
                 round="up",
-                start_time=_timestamp(first * settings.frame_interval),
+                start_time=timestamp_arg(first * settings.frame_interval),
             )
             .filter("scale", frame_w, frame_h)
             .filter("setsar", 1)
             .output(
-                "file:" + _pattern_dir(frames_tmp) + "/%06d.jpg",
+                "file:" + pattern_dir(frames_tmp) + "/%06d.jpg",
                 f="image2",
                 frame_pts=1,
                 fps_mode="passthrough",
@@ -163,6 +169,8 @@ def build_args(
         str(max(1, threads)),
         "-progress",
         "pipe:1",
+        "-stats_period",
+        str(PROGRESS_PERIOD),
         *compiled[1:],
     ]
 
@@ -242,8 +250,8 @@ def _collect(
         raise RenderError(
             f"{label}: {len(missing)} of {len(expected)} still frames were not produced"
         )
-    for path, end in [(gif_tmp, _GIF_END), *((p, _JPEG_END) for p in produced.values())]:
-        if not _ends_with(path, end):
+    for path, end in [(gif_tmp, GIF_END), *((p, JPEG_END) for p in produced.values())]:
+        if not ends_with(path, end):
             raise RenderError(f"{label}: ffmpeg wrote an incomplete file ({path.name})")
         sync_file(path)
     frames: list[tuple[int, str]] = []
@@ -258,11 +266,11 @@ def _collect(
 
 # Every complete GIF ends with its trailer byte, every complete JPEG with its end-of-image
 # marker: a file cut short (a full disk) does not.
-_GIF_END = b"\x3b"
-_JPEG_END = b"\xff\xd9"
+GIF_END = b"\x3b"
+JPEG_END = b"\xff\xd9"
 
 
-def _ends_with(path: Path, end: bytes) -> bool:
+def ends_with(path: Path, end: bytes) -> bool:
     with path.open("rb") as handle:
         handle.seek(0, os.SEEK_END)
         if handle.tell() < len(end):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -360,3 +361,27 @@ def test_arguments_are_a_list_with_hostile_names_kept_whole(make_video, tmp_path
     assert args[args.index("-f") + 1] == "mov"  # the probed demuxer, forced
     assert args[args.index("-protocol_whitelist") + 1] == "file"
     assert f"file:{tmp_path}/o%%d/frames/%06d.jpg" in args  # literal % in a folder doubled
+
+
+@pytest.mark.parametrize("frames", [True, False], ids=["stills", "gif-only"])
+def test_progress_moves_inside_a_snippet_after_the_first(
+    make_video, tmp_path: Path, frames: bool
+) -> None:
+    # ffmpeg's -progress reports the slowest output's time: with the GIF on a clock of its
+    # own (from 0 at the snippet's start), every snippet but the first sat at 0 % until it
+    # ended, and the job's bar moved only when a snippet finished.
+    seen: list[tuple[float, float]] = []
+    began = time.monotonic()
+    render(
+        make_video(media.SLOW_MP4),
+        Snippet(1, 12.0, 24.0),
+        Settings(snippet_seconds=12, gif_width=480, frames=frames),
+        tmp_path,
+        threads=1,
+        on_progress=lambda f: seen.append((time.monotonic() - began, f)),
+    )
+    took = time.monotonic() - began
+    during = [f for at, f in seen if at < took - 0.1]
+    assert any(0.0 < f < 1.0 for f in during), seen
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions)

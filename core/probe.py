@@ -4,11 +4,19 @@ ffmpeg prints the container and stream description on stderr when it opens an in
 header is parsed here. For local files the probe also copies the video stream to the null
 muxer, which reads every packet without decoding: it reveals truncated files and the true
 end of the video when the container's duration is missing or covers a longer audio track.
+
+Reading every packet of a long file takes seconds, so a job need not wait for it:
+:func:`probe_early` finds the video's end by decoding its last seconds only, and leaves the
+packet scan to :func:`check_complete`, which the job runs beside its work. A file whose end
+cannot be found that way (truncated, or an index that promises more than the file holds) is
+scanned at once, as :func:`probe` does, so it is refused with the same message before any
+work starts.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import math
 import os
@@ -24,6 +32,7 @@ from .limits import Limits, check_picture
 from .remote_errors import remote_failure
 
 DEFAULT_MAX_DURATION = 24 * 3600.0
+PROBE_TIMEOUT = 120.0  # seconds
 _SNIFF_BYTES = 4096
 # Seconds decoded at the end of the video to find where its last picture ends.
 _TAIL_SECONDS = 5.0
@@ -249,7 +258,7 @@ async def probe(
     *,
     ffmpeg: str | None = None,
     scan: bool | None = None,
-    timeout: float = 120.0,
+    timeout: float = PROBE_TIMEOUT,
     max_duration: float = DEFAULT_MAX_DURATION,
     limits: Limits | None = None,
 ) -> MediaInfo:
@@ -261,10 +270,58 @@ async def probe(
     processable video, or a video beyond ``limits`` (its picture size is checked before
     any picture is decoded; ``limits`` also sets the longest duration).
     """
+    src = source if isinstance(source, Source) else as_source(source)
+    do_scan = (not src.is_remote) if scan is None else scan
+    info, _ = await _probe_timed(src, ffmpeg, do_scan, False, timeout, max_duration, limits)
+    return info
+
+
+async def probe_early(
+    source: str | os.PathLike[str] | Source,
+    *,
+    ffmpeg: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+    limits: Limits | None = None,
+) -> tuple[MediaInfo, bool]:
+    """:func:`probe`, without waiting for the packet scan when the video's end can be
+    found without it. Returns the description and whether the scan is still to be done
+    (with :func:`check_complete`, before the job's outputs are trusted)."""
+    src = source if isinstance(source, Source) else as_source(source)
+    scan = not src.is_remote
+    return await _probe_timed(src, ffmpeg, scan, scan, timeout, DEFAULT_MAX_DURATION, limits)
+
+
+async def check_complete(
+    source: str | os.PathLike[str] | Source,
+    info: MediaInfo,
+    *,
+    ffmpeg: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> None:
+    """Read every packet of the video stream (no decoding), as :func:`probe`'s scan does;
+    raises :class:`InputRejectedError` for a truncated file ("the file is truncated (its
+    data ends at 0:41.0 of 1:00.0)")."""
+    src = source if isinstance(source, Source) else as_source(source)
+    exe = find_ffmpeg(ffmpeg)
+    try:
+        async with asyncio.timeout(timeout):
+            await _scan(exe, src, info.demuxer, info.stream_index)
+    except TimeoutError:
+        raise _too_slow(src, timeout) from None
+
+
+async def _probe_timed(
+    src: Source,
+    ffmpeg: str | None,
+    scan: bool,
+    defer: bool,
+    timeout: float,
+    max_duration: float,
+    limits: Limits | None,
+) -> tuple[MediaInfo, bool]:
     if limits is not None:
         max_duration = limits.max_seconds
     max_pixels = (limits or Limits()).max_megapixels
-    src = source if isinstance(source, Source) else as_source(source)
     head: bytes | None = None
     if src.local_path is not None:
         head = _read_head(src.local_path, src.name)
@@ -273,16 +330,17 @@ async def probe(
         if problem and (not head or problem.endswith(("not a video file", "not a video"))):
             raise InputRejectedError(src.name, problem)
     exe = find_ffmpeg(ffmpeg)
-    do_scan = (not src.is_remote) if scan is None else scan
     try:
         # The timeout's TimeoutError is raised on leaving this block, so it is caught outside.
         async with asyncio.timeout(timeout):
-            return await _probe(exe, src, head, do_scan, max_duration, max_pixels)
+            return await _probe(exe, src, head, scan, defer, max_duration, max_pixels)
     except TimeoutError:
-        error = SourceUnreachableError if src.is_remote else InputRejectedError
-        raise error(
-            src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)"
-        ) from None
+        raise _too_slow(src, timeout) from None
+
+
+def _too_slow(src: Source, timeout: float) -> FrameFanError:
+    error = SourceUnreachableError if src.is_remote else InputRejectedError
+    return error(src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)")
 
 
 async def _run_probe(args: list[str]) -> tuple[FfmpegResult, list[float]]:
@@ -305,16 +363,19 @@ async def _probe(
     src: Source,
     head: bytes | None,
     scan: bool,
+    defer: bool,
     max_duration: float,
     max_megapixels: float,
-) -> MediaInfo:
+) -> tuple[MediaInfo, bool]:
+    """The description, and whether the scan (asked for, and ``defer``-red) is left."""
     # Identifying the streams decodes no picture (-skip_frame all), so that a picture's size
     # is checked against the limit before anything decodes one; the pixel format, which
     # takes a decoded picture, comes from the decoding of the tail below.
     args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
     args += [*_input_args(src), "-i", src.url]
-    if scan:
-        args += ["-map", "0:V:0?", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"]
+    scan_now = scan and not defer
+    if scan_now:
+        args += _SCAN_OUTPUT
     result, positions = await _run_probe(args)
     header = _parse_header(result.stderr)
     if header.formats is None:
@@ -328,11 +389,23 @@ async def _probe(
         raise InputRejectedError(src.name, f"it has no video stream ({kind})")
     size = int(video["width"]), int(video["height"])  # type: ignore[call-overload]
     check_picture(src.name, *size, max_megapixels)
-    # Stream copy reports packet times: roughly the video's end, without decoding anything.
-    packet_end = positions[-1] if scan and positions else None
-    if scan:
+    index = int(video["index"])  # type: ignore[call-overload]
+    packet_end: float | None = None
+    if scan_now:
+        # Stream copy reports packet times: roughly the video's end, without decoding anything.
+        packet_end = positions[-1] if positions else None
         _check_truncation(src, result, header.duration, packet_end or 0.0)
-    duration, pix_fmt = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
+    end: tuple[float | None, str] = (None, "")
+    if scan_now or not scan:
+        end = await _video_end(exe, src, demuxer, index, header, packet_end)
+    else:
+        with contextlib.suppress(InputRejectedError):  # said exactly by the scan below
+            end = await _video_end(exe, src, demuxer, index, header, None)
+        if end[0] is None:  # the end is where the packets stop: scan now, as probe() does
+            packet_end = await _scan(exe, src, demuxer, index)
+            end = await _video_end(exe, src, demuxer, index, header, packet_end)
+            scan = False
+    duration, pix_fmt = end
     video["pix_fmt"] = pix_fmt or video["pix_fmt"]
     if duration is None or not math.isfinite(duration) or duration <= 0:
         raise InputRejectedError(src.name, "its duration is zero or cannot be determined")
@@ -341,7 +414,26 @@ async def _probe(
             src.name,
             f"it lasts {duration / 3600:.1f} h, more than the {max_duration / 3600:.1f} h allowed",
         )
-    return _media_info(src, header, video, duration)
+    return _media_info(src, header, video, duration), scan and defer
+
+
+# Copying the chosen video stream to the null muxer reads every packet, decoding none.
+_SCAN_OUTPUT = ["-map", "0:V:0?", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"]
+
+
+async def _scan(exe: str, src: Source, demuxer: str, stream_index: int) -> float | None:
+    """Read every packet of the video stream; returns the last packet time seen, raises
+    :class:`InputRejectedError` for a truncated file."""
+    args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
+    args += [*_input_args(src, demuxer), "-i", src.url]
+    args += ["-map", f"0:{stream_index}", *_SCAN_OUTPUT[2:]]
+    result, positions = await _run_probe(args)
+    if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
+        raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
+    packet_end = positions[-1] if positions else None
+    claimed = _parse_header(result.stderr).duration
+    _check_truncation(src, result, claimed, packet_end or 0.0)
+    return packet_end
 
 
 async def _video_end(

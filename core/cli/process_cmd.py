@@ -66,6 +66,15 @@ def register(commands: Any) -> None:
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per input on stdout"
     )
+    parser.add_argument(
+        "--no-overview",
+        dest="overview",
+        action="store_false",
+        help=(
+            "skip the overview pass (coarse pictures of the whole video, written first, "
+            "seconds after each job starts)"
+        ),
+    )
     add_setting_options(parser)
     _add_options(
         parser.add_argument_group("limits (refuse jobs beyond them; see docs/safety.md)"),
@@ -215,8 +224,14 @@ def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend
         from ..cloud.stack import CloudTarget
 
         target = CloudTarget(args.stack, args.profile, args.region)
-        return LambdaRunner(settings, target, on_event=on_event)
-    return LocalRunner(settings, workers=args.workers, on_event=on_event, limits=args.limits)
+        return LambdaRunner(settings, target, on_event=on_event, overview=args.overview)
+    return LocalRunner(
+        settings,
+        workers=args.workers,
+        on_event=on_event,
+        limits=args.limits,
+        overview=args.overview,
+    )
 
 
 def _report(

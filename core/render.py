@@ -9,6 +9,11 @@ decoding starts a little before the snippet to have it at the snippet's start):
   snippet (built from every other GIF frame), looping forever;
 * stills: ``fps=1/k``, scaled, written as JPEGs numbered by frame index.
 
+Progress comes from the GIF branch: each GIF picture, as the frame rate filter makes it, is
+logged with its time to a file the render reads as it goes. ffmpeg's own ``-progress``
+cannot be used: it says nothing until every output has started, and the GIF's starts only
+once its palette is made, from every picture of the snippet: when the decoding is over.
+
 ffmpeg rotates pictures upright when it decodes (autorotate), so both branches see the
 displayed orientation. Everything is written in a private scratch folder (``mkdtemp`` in
 the job's work folder) and moved into place only once ffmpeg has succeeded and every file is
@@ -19,7 +24,9 @@ intact.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -54,8 +61,11 @@ def keyframe_preroll(demuxer: str) -> float:
     return _SEEK_PREROLL.get(demuxer, 0.0)
 
 
-# Seconds between two of ffmpeg's progress reports (its default is half a second).
+# How often a render's progress is read (seconds).
 PROGRESS_PERIOD = 0.25
+# The frame metadata key that makes the metadata filter log every GIF picture.
+_PROGRESS_KEY = "framefan.progress"
+_PTS_TIME = re.compile(rb"pts_time:(-?[0-9.]+)")
 
 # Otherwise reading starts this many source pictures early, so the picture on screen at the
 # snippet's start (which may have begun before it) is decoded too.
@@ -97,8 +107,10 @@ def build_args(
     frames_tmp: Path,
     *,
     threads: int = 0,
+    progress_log: Path | None = None,
 ) -> list[str]:
-    """The ffmpeg argument list that renders ``snippet``."""
+    """The ffmpeg argument list that renders ``snippet`` (logging its progress to
+    ``progress_log``, see :func:`read_progress`)."""
     picture = 1 / info.fps if info.fps > 0 else 0.5
     wanted = _SEEK_PREROLL.get(info.demuxer, min(1.0, _PREROLL_PICTURES * picture))
     preroll = min(snippet.start, wanted)
@@ -111,10 +123,8 @@ def build_args(
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
     # Back on the source's timeline: the stills' fps filter then places stills on the video's
-    # grid whatever the snippet's start, with their global frame numbers. The GIF's frame
-    # rate counts from the snippet's start, so even a snippet shorter than a GIF frame gets
-    # one; its pictures then go back on the source's timeline too, so that both outputs
-    # report their progress (ffmpeg's -progress, the slowest output's time) on one clock.
+    # grid whatever the snippet's start, with their global frame numbers. The GIF's clock
+    # starts at the snippet's start, so even a snippet shorter than a GIF frame gets one.
     # Both fps filters keep the picture on screen at their first slot, dropping the pre-roll.
     timeline = stream.filter("setpts", f"PTS+{timestamp_arg(seek)}/TB")
     want_frames = len(frame_indices(snippet.start, snippet.end, settings)) > 0
@@ -122,13 +132,16 @@ def build_args(
     gif_in = branches[0] if branches is not None else timeline
 
     gif_w, gif_h = output_size(info, settings.gif_width)
+    gif_frames = gif_in.filter("setpts", f"PTS-{timestamp_arg(snippet.start)}/TB").filter(
+        "fps", fps=settings.gif_fps, round="up", start_time=0
+    )
+    if progress_log is not None:  # each GIF picture's time in the snippet, as it is made
+        gif_frames = gif_frames.filter("metadata", mode="add", key=_PROGRESS_KEY, value=1)
+        gif_frames = gif_frames.filter(
+            "metadata", mode="print", file="file:" + str(progress_log), direct=1
+        )
     gif_frames = (
-        gif_in.filter("setpts", f"PTS-{timestamp_arg(snippet.start)}/TB")
-        .filter("fps", fps=settings.gif_fps, round="up", start_time=0)
-        .filter("setpts", f"PTS+{timestamp_arg(snippet.start)}/TB")
-        .filter("scale", gif_w, gif_h, flags="lanczos")
-        .filter("setsar", 1)
-        .split()
+        gif_frames.filter("scale", gif_w, gif_h, flags="lanczos").filter("setsar", 1).split()
     )
     # The palette is built from every other GIF frame: the same colours, half the work.
     palette = gif_frames[0].filter("select", "not(mod(n,2))").filter("palettegen")
@@ -167,10 +180,6 @@ def build_args(
         "error",
         "-filter_complex_threads",
         str(max(1, threads)),
-        "-progress",
-        "pipe:1",
-        "-stats_period",
-        str(PROGRESS_PERIOD),
         *compiled[1:],
     ]
 
@@ -198,20 +207,27 @@ async def render_snippet(
     frames_tmp = work / "frames"
     frames_tmp.mkdir()
     gif_tmp = work / "snippet.gif"
+    log = work / "progress.log"
     args = build_args(
-        find_ffmpeg(ffmpeg), source, info, snippet, settings, gif_tmp, frames_tmp, threads=threads
+        find_ffmpeg(ffmpeg),
+        source,
+        info,
+        snippet,
+        settings,
+        gif_tmp,
+        frames_tmp,
+        threads=threads,
+        progress_log=log if on_progress is not None else None,
     )
-
-    def progress(position: float) -> None:
-        if on_progress is not None and snippet.duration > 0:
-            on_progress(min(1.0, max(0.0, (position - snippet.start) / snippet.duration)))
-
     label = (
         f"snippet {snippet.index + 1} ({format_clock(snippet.start)}–{format_clock(snippet.end)})"
     )
     try:
+        rendering = asyncio.ensure_future(run_ffmpeg(args, timeout=timeout, group=group))
+        if on_progress is not None and snippet.duration > 0:
+            await _follow_progress(rendering, log, snippet.duration, on_progress)
         try:
-            result = await run_ffmpeg(args, on_progress=progress, timeout=timeout, group=group)
+            result = await rendering
         except TimeoutError:
             raise RenderError(f"{label}: rendering took longer than {timeout:.0f} s") from None
         if not result.ok:
@@ -226,6 +242,44 @@ async def render_snippet(
         # A real folder made by mkdtemp: rmtree removes links in it, never their targets.
         shutil.rmtree(work, ignore_errors=True)
     return SnippetOutput(output[0], output[1], time.monotonic() - began)
+
+
+async def _follow_progress(
+    rendering: asyncio.Future[object],
+    log: Path,
+    length: float,
+    on_progress: Callable[[float], None],
+) -> None:
+    """Report the share of the snippet rendered while ``rendering`` runs, as its log says
+    (cancelling this stops the render too)."""
+    offset, last = 0, -1.0
+    try:
+        while not rendering.done():
+            await asyncio.wait({rendering}, timeout=PROGRESS_PERIOD)
+            offset, position = read_progress(log, offset)
+            if position is not None and position > last:
+                last = position
+                on_progress(min(1.0, max(0.0, position / length)))
+    except asyncio.CancelledError:
+        rendering.cancel()
+        with contextlib.suppress(BaseException):
+            await rendering
+        raise
+
+
+def read_progress(log: Path, offset: int) -> tuple[int, float | None]:
+    """The latest GIF picture time (seconds into the snippet) logged in ``log`` after
+    ``offset``, and the offset to read from next (a line still being written is read
+    again)."""
+    try:
+        with log.open("rb") as handle:
+            handle.seek(offset)
+            chunk = handle.read()
+    except OSError:  # not written yet
+        return offset, None
+    end = chunk.rfind(b"\n") + 1
+    times = _PTS_TIME.findall(chunk[:end])
+    return offset + end, float(times[-1]) if times else None
 
 
 def _collect(

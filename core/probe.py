@@ -291,6 +291,35 @@ async def probe_early(
     return await _probe_timed(src, ffmpeg, scan, scan, timeout, DEFAULT_MAX_DURATION, limits)
 
 
+async def probe_header(
+    source: str | os.PathLike[str] | Source,
+    *,
+    ffmpeg: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> MediaInfo:
+    """What the container's header says, decoding nothing: enough to show a video before
+    its job starts (its size and length; the length is the container's, which
+    :func:`probe` refines). Raises :class:`InputRejectedError` for what is no video."""
+    src = source if isinstance(source, Source) else as_source(source)
+    head = _read_head(src.local_path, src.name) if src.local_path is not None else None
+    if head is not None and (problem := sniff_problem(head)):
+        raise InputRejectedError(src.name, problem)
+    exe = find_ffmpeg(ffmpeg)
+    args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
+    args += [*_input_args(src), "-i", src.url]
+    try:
+        async with asyncio.timeout(timeout):
+            result, _ = await _run_probe(args)
+    except TimeoutError:
+        raise _too_slow(src, timeout) from None
+    header = _parse_header(result.stderr)
+    if header.formats is None or header.video is None:
+        raise _open_failure(src, result, head)
+    if header.duration is None or header.duration <= 0:
+        raise InputRejectedError(src.name, "its duration is zero or cannot be determined")
+    return _media_info(src, header, header.video, header.duration)
+
+
 async def check_complete(
     source: str | os.PathLike[str] | Source,
     info: MediaInfo,

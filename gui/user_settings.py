@@ -45,6 +45,11 @@ APP_FIELDS: dict[str, AppField] = {
     "backend": AppField("Backend", "Where videos are processed."),
     "output_folder": AppField("Output folder", "Each video gets its own folder in here."),
     "ffmpeg": AppField("ffmpeg program", "Leave empty to use the ffmpeg that comes with FrameFan."),
+    "overview": AppField(
+        "Overview first",
+        "Start each job with coarse pictures of the whole video, seconds after it starts; "
+        "the timeline shows them, marked approximate, until the stills replace them.",
+    ),
 }
 
 
@@ -83,6 +88,7 @@ class UserSettings:
     backend: str = DEFAULT_BACKEND
     output_folder: Path = field(default_factory=default_output_folder)
     ffmpeg: str = ""
+    overview: bool = True  # each job starts with its overview pass (core.overview)
     # Each backend's own settings, by backend key and field name; missing ones take their
     # defaults, so this always holds every field of every backend.
     backend_values: Mapping[str, Mapping[str, FieldValue]] = field(
@@ -204,6 +210,10 @@ class SettingsStore:
 
 def _coerce(name: str, raw: object) -> Any:
     text = str(raw)
+    if name == "overview":
+        if text.strip().lower() not in ("true", "false"):
+            raise ValueError("not true or false")
+        return text.strip().lower() == "true"
     if name == "output_folder":
         if not text.strip():
             raise ValueError("empty folder")

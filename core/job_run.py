@@ -202,7 +202,8 @@ class JobRun:
 
     async def _check_complete(self) -> None:
         try:
-            await check_complete(self.src, self.info, ffmpeg=self.runner.ffmpeg)
+            async with self.runner._scans:
+                await check_complete(self.src, self.info, ffmpeg=self.runner.ffmpeg)
         except InputRejectedError as exc:
             self.rejected = str(exc)
             self._stop(str(exc).removeprefix(f"{self.src.name}: "))
@@ -230,7 +231,8 @@ class JobRun:
             group=self.control.group,
             start=start,
         )
-        await sweep.run()
+        async with self.runner._overviews:
+            await sweep.run()
 
     def _overview_pictures(self, pictures: list[FrameRecord]) -> None:
         self.manifest.add_overview(pictures)

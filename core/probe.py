@@ -34,13 +34,18 @@ from .remote_errors import remote_failure
 DEFAULT_MAX_DURATION = 24 * 3600.0
 PROBE_TIMEOUT = 120.0  # seconds
 _SNIFF_BYTES = 4096
-# Seconds decoded at the end of the video to find where its last picture ends.
+# Seconds read at the end of the video to find where its last picture ends.
 _TAIL_SECONDS = 5.0
-# Decoder threads for that: each holds a picture, and the probe needs no speed.
-_TAIL_THREADS = 2
 
 _INPUT_RE = re.compile(r"^Input #0, (?P<formats>.+?), from '")
 _DURATION_RE = re.compile(r"^\s*Duration: (?P<value>N/A|(\d+):(\d{2}):(\d{2}(?:\.\d+)?))")
+_START_RE = re.compile(r", start: (?P<value>-?\d+(?:\.\d+)?)")
+# A packet listed by the framecrc muxer: stream, dts, pts, duration, size, checksum, flags.
+_PACKET_RE = re.compile(r"^\s*\d+,\s*(-?\d+),\s*(-?\d+),\s*(\d+),.*?(?:F=0x([0-9a-fA-F]+))?$")
+# Packets that show no picture: cut short (corrupt: the end of a truncated file), or to be
+# decoded only (discard).
+_NO_PICTURE_FLAGS = 0x2 | 0x4
+_TIME_BASE_RE = re.compile(r"^#tb \d+: (\d+)/(\d+)")
 _STREAM_RE = re.compile(
     r"^\s*Stream #0:(?P<index>\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (?P<kind>\w+): (?P<rest>.*)$"
 )
@@ -96,6 +101,7 @@ class MediaInfo:
 class _Header:
     formats: str | None = None
     duration: float | None = None
+    start: float = 0.0  # the container's start time: what ffmpeg's timeline begins at
     video: dict[str, object] | None = None
     audio_streams: int = 0
     # Start timecodes by where they were found: "video" (the chosen stream), "data" (a tmcd
@@ -166,6 +172,8 @@ def _parse_header(lines: list[str]) -> _Header:
             if duration["value"] != "N/A":
                 h, m, s = duration.group(2, 3, 4)
                 header.duration = int(h) * 3600 + int(m) * 60 + float(s)
+            if start := _START_RE.search(line):
+                header.start = float(start["value"])
             continue
         stream = _STREAM_RE.match(line)
         if stream:
@@ -473,24 +481,45 @@ async def _video_end(
     header: _Header,
     packet_end: float | None,
 ) -> tuple[float | None, str]:
-    """The exact end of the video track: decode its last seconds and add the last
-    picture's time to the seek point. Container durations can be missing, or cover a longer
-    audio track; packet times are approximate. Also returns the decoded pixel format."""
+    """The exact end of the video track: where its last picture ends, from the times and
+    durations of the packets of its last seconds (read, not decoded: a fraction of a second
+    even for long-GOP footage). Container durations can be missing, or cover a longer audio
+    track; the packet scan's times are approximate. Also returns the pixel format."""
     for around in dict.fromkeys(t for t in (header.duration, packet_end) if t):
         seek = max(0.0, around - _TAIL_SECONDS)
-        args = [exe, *BASE_ARGS, "-loglevel", "info", "-threads", str(_TAIL_THREADS)]
-        args += ["-ss", f"{seek:.6f}"]
-        args += [*_input_args(src, demuxer), "-i", src.url]
-        args += ["-map", f"0:{stream_index}", "-f", "null", "-progress", "pipe:1", "-"]
-        result, positions = await _run_probe(args)
-        decoded = positions[-1] if positions else 0.0
+        # The stream's own timestamps (-copyts), less the container's start: the timeline
+        # renders use.
+        args = [exe, *BASE_ARGS, "-loglevel", "info", "-copyts", "-ss", f"{seek:.6f}"]
+        # ffmpeg still decodes a picture or two to describe the stream (the pixel format):
+        # with one thread, each holding a picture, whatever the picture's size.
+        args += ["-threads", "1", *_input_args(src, demuxer), "-i", src.url]
+        args += ["-map", f"0:{stream_index}", "-c", "copy", "-f", "framecrc", "pipe:1"]
+        lines: list[str] = []
+        result = await run_ffmpeg(args, on_output=lines.append)
+        last = _last_picture_end(lines)
+        end = last - header.start if last is not None else None
         if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
             raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
-        _check_truncation(src, result, header.duration, seek + decoded)
-        if decoded > 0:
+        _check_truncation(src, result, header.duration, end if end is not None else seek)
+        if end is not None and end > 0:
             tail = _parse_header(result.stderr).video
-            return seek + decoded, str(tail["pix_fmt"]) if tail else ""
+            return end, str(tail["pix_fmt"]) if tail else ""
     return None, ""
+
+
+def _last_picture_end(lines: list[str]) -> float | None:
+    """Seconds (on the stream's clock) at which the last packet listed by framecrc ends."""
+    base = None
+    last = None
+    for line in lines:
+        if match := _TIME_BASE_RE.match(line):
+            base = int(match[1]) / int(match[2])
+        elif match := _PACKET_RE.match(line):
+            if int(match[4] or "0", 16) & _NO_PICTURE_FLAGS:
+                continue
+            pts, duration = int(match[2]), int(match[3])
+            last = max(last or pts + duration, pts + duration)
+    return last * base if last is not None and base else None
 
 
 def _input_args(src: Source, demuxer: str | None = None) -> list[str]:

@@ -108,6 +108,10 @@ class LocalRunner:
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
         self._slots = asyncio.Semaphore(self.workers)
+        # Beside the renders, the jobs of a batch make their overviews and scan their files
+        # one at a time (each is quick), in the batch's order.
+        self._overviews = asyncio.Semaphore(1)
+        self._scans = asyncio.Semaphore(1)
 
     # -- public API -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import signal
 import sys
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FrameFanError, SettingsError
 from ..events import JobEvent, JobFinished
@@ -22,7 +22,9 @@ from ..manifest import DONE, FAILED, PARTIAL, Manifest
 from ..runner import LocalRunner, default_workers
 from ..settings import FIELDS, FieldSpec, Settings
 from ..timefmt import format_clock
-from .progress_view import ProgressView
+
+if TYPE_CHECKING:
+    from .progress_view import ProgressView
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -145,7 +147,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 async def _process(args: argparse.Namespace, settings: Settings) -> int:
     out_root: Path = args.out
     show_progress = sys.stderr.isatty() and not args.json
-    view = ProgressView() if show_progress else None
+    view = None
+    if show_progress:  # rich is imported only for a terminal (it takes a while to load)
+        from .progress_view import ProgressView
+
+        view = ProgressView()
     inputs: list[str] = list(args.videos)
 
     def on_event(event: JobEvent) -> None:

@@ -63,6 +63,13 @@ def keyframe_preroll(demuxer: str) -> float:
     return _SEEK_PREROLL.get(demuxer, 0.0)
 
 
+# Decoding for previews: the in-loop deblocking filter is skipped on B-frames (x264's
+# default streams have many), a fifth of H.264's decoding time. Other pictures are not
+# built from those, but for B-frames that are themselves references, so the difference
+# stays within a few pictures; measured at the output sizes, the pictures are the same to
+# an SSIM of 0.99 and more (bench/preview_decoding.py; docs/benchmarks.md).
+PREVIEW_DECODING = {"skip_loop_filter": "bidir"}
+
 # How often a render's progress is read (seconds).
 PROGRESS_PERIOD = 0.25
 # The share of a render's time spent decoding (the rest: the GIF's dithering and encoding
@@ -125,6 +132,7 @@ def build_args(
         ss=timestamp_arg(seek),
         t=timestamp_arg(snippet.duration + preroll),
         threads=threads,
+        **PREVIEW_DECODING,
         **source.open_args(info.demuxer),
     )[str(info.stream_index)]
     # Back on the source's timeline: the stills' fps filter then places stills on the video's

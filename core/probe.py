@@ -1,13 +1,15 @@
 """Reading what a video is: ``probe(source) -> MediaInfo``, with ffmpeg alone.
 
-ffmpeg prints the container and stream description on stderr when it opens an input; that
-header is parsed here. For local files the probe also copies the video stream to the null
-muxer, which reads every packet without decoding: it reveals truncated files and the true
-end of the video when the container's duration is missing or covers a longer audio track.
+ffmpeg prints the container and stream description on stderr when it opens an input
+(parsed by :mod:`core.media_header`). The video's exact end is where its last picture ends,
+from the times of the packets of its last seconds (read, not decoded). For local files the
+probe also copies the video stream to the null muxer, which reads every packet without
+decoding: it reveals truncated files and the true end of the video when the container's
+duration is missing or covers a longer audio track.
 
 Reading every packet of a long file takes seconds, so a job need not wait for it:
-:func:`probe_early` finds the video's end by decoding its last seconds only, and leaves the
-packet scan to :func:`check_complete`, which the job runs beside its work. A file whose end
+:func:`probe_early` finds the video's end from its last seconds only, and leaves the packet
+scan to :func:`check_complete`, which the job runs beside its work. A file whose end
 cannot be found that way (truncated, or an index that promises more than the file holds) is
 scanned at once, as :func:`probe` does, so it is refused with the same message before any
 work starts.
@@ -17,10 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import math
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,6 +29,13 @@ from .ffmpeg_locator import find_ffmpeg
 from .ffmpeg_process import BASE_ARGS, FfmpegResult, run_ffmpeg
 from .input_safety import ALLOWED_DEMUXERS, Source, as_source, sniff_problem
 from .limits import Limits, check_picture
+from .media_header import (
+    Header,
+    clockwise_quarter_turns,
+    last_picture_end,
+    parse_header,
+    start_timecode,
+)
 from .remote_errors import remote_failure
 
 DEFAULT_MAX_DURATION = 24 * 3600.0
@@ -37,26 +44,6 @@ _SNIFF_BYTES = 4096
 # Seconds read at the end of the video to find where its last picture ends.
 _TAIL_SECONDS = 5.0
 
-_INPUT_RE = re.compile(r"^Input #0, (?P<formats>.+?), from '")
-_DURATION_RE = re.compile(r"^\s*Duration: (?P<value>N/A|(\d+):(\d{2}):(\d{2}(?:\.\d+)?))")
-_START_RE = re.compile(r", start: (?P<value>-?\d+(?:\.\d+)?)")
-# A packet listed by the framecrc muxer: stream, dts, pts, duration, size, checksum, flags.
-_PACKET_RE = re.compile(r"^\s*\d+,\s*(-?\d+),\s*(-?\d+),\s*(\d+),.*?(?:F=0x([0-9a-fA-F]+))?$")
-# Packets that show no picture: cut short (corrupt: the end of a truncated file), or to be
-# decoded only (discard).
-_NO_PICTURE_FLAGS = 0x2 | 0x4
-_TIME_BASE_RE = re.compile(r"^#tb \d+: (\d+)/(\d+)")
-_STREAM_RE = re.compile(
-    r"^\s*Stream #0:(?P<index>\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (?P<kind>\w+): (?P<rest>.*)$"
-)
-_SIZE_RE = re.compile(r"^(?P<w>\d{1,5})x(?P<h>\d{1,5})(?:\s|$)")
-_SAR_RE = re.compile(r"SAR (?P<num>\d+):(?P<den>\d+)")
-_RATE_RE = re.compile(r"^(?P<value>[\d.]+)(?P<k>k?) (?P<unit>fps|tbr)$")
-_ROTATION_RE = re.compile(r"display ?matrix: rotation of (?P<deg>-?[\d.]+) degrees", re.I)
-# A start timecode in a metadata block: QuickTime's tmcd track and the video stream show it
-# as ``timecode``, Matroska as ``TIMECODE``, MXF at the container level.
-_TIMECODE_RE = re.compile(r"^\s*timecode\s*: (?P<value>.*)$", re.I)
-_TIMECODE_VALUE_RE = re.compile(r"^(\d{2}):([0-5]\d):([0-5]\d)([:;.,])(\d{2})$")
 # Box types an MP4/MOV file starts with: a file that does not is no damaged MP4, whatever
 # its name says.
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
@@ -95,126 +82,6 @@ class MediaInfo:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-@dataclass
-class _Header:
-    formats: str | None = None
-    duration: float | None = None
-    start: float = 0.0  # the container's start time: what ffmpeg's timeline begins at
-    video: dict[str, object] | None = None
-    audio_streams: int = 0
-    # Start timecodes by where they were found: "video" (the chosen stream), "data" (a tmcd
-    # track), "format" (the container).
-    timecodes: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-def _split_fields(text: str) -> list[str]:
-    """Split a stream description at top-level commas (not inside brackets)."""
-    fields: list[str] = []
-    depth = 0
-    current = []
-    for char in text:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(0, depth - 1)
-        if char == "," and depth == 0:
-            fields.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    fields.append("".join(current).strip())
-    return fields
-
-
-def _parse_video_stream(index: int, rest: str) -> dict[str, object] | None:
-    if "(attached pic)" in rest:  # cover art, not a video
-        return None
-    fields = _split_fields(rest)
-    stream: dict[str, object] = {
-        "index": index,
-        "codec": fields[0].split()[0] if fields and fields[0] else "unknown",
-        "pix_fmt": fields[1].split("(")[0] if len(fields) > 1 else "",
-        "width": 0,
-        "height": 0,
-        "sar": 1.0,
-        "fps": 0.0,
-        "tbr": 0.0,
-        "rotation_ccw": 0.0,
-    }
-    for field in fields[1:]:
-        size = _SIZE_RE.match(field)
-        if size and not stream["width"]:
-            stream["width"], stream["height"] = int(size["w"]), int(size["h"])
-        sar = _SAR_RE.search(field)
-        if sar and int(sar["den"]) and int(sar["num"]):
-            stream["sar"] = int(sar["num"]) / int(sar["den"])
-        rate = _RATE_RE.match(field.removesuffix(" (default)"))
-        if rate:
-            value = float(rate["value"]) * (1000 if rate["k"] else 1)
-            stream[rate["unit"]] = value
-    return stream
-
-
-def _parse_header(lines: list[str]) -> _Header:
-    header = _Header()
-    current_is_chosen_video = False
-    block = "format"  # whose metadata the following lines are
-    for line in lines:
-        if header.formats is None:
-            match = _INPUT_RE.match(line)
-            if match:
-                header.formats = match["formats"]
-            continue
-        duration = _DURATION_RE.match(line)
-        if duration and header.duration is None:
-            if duration["value"] != "N/A":
-                h, m, s = duration.group(2, 3, 4)
-                header.duration = int(h) * 3600 + int(m) * 60 + float(s)
-            if start := _START_RE.search(line):
-                header.start = float(start["value"])
-            continue
-        stream = _STREAM_RE.match(line)
-        if stream:
-            current_is_chosen_video = False
-            block = "data" if stream["kind"] == "Data" else "other"
-            if stream["kind"] == "Audio":
-                header.audio_streams += 1
-            elif stream["kind"] == "Video" and header.video is None:
-                header.video = _parse_video_stream(int(stream["index"]), stream["rest"])
-                current_is_chosen_video = header.video is not None
-                block = "video" if current_is_chosen_video else "other"
-            continue
-        if line.startswith(("Output #", "Stream mapping:", "Press [q]")):
-            break
-        timecode = _TIMECODE_RE.match(line)
-        if timecode and block != "other":
-            header.timecodes.setdefault(block, timecode["value"].strip())
-            continue
-        rotation = _ROTATION_RE.search(line)
-        if rotation and current_is_chosen_video and header.video is not None:
-            header.video["rotation_ccw"] = float(rotation["deg"])
-    return header
-
-
-def _start_timecode(header: _Header, fps: float) -> str | None:
-    """The video's start timecode, normalised, or None: a value that is no timecode label
-    at a frame rate near ``fps`` is ignored (metadata is free text)."""
-    for where in ("video", "data", "format"):
-        match = _TIMECODE_VALUE_RE.match(header.timecodes.get(where, ""))
-        if not match:
-            continue
-        hours, minutes, seconds, separator, frames = match.groups()
-        nominal = round(fps) if fps > 0 else 0
-        if int(hours) < 24 and 0 < nominal <= 120 and int(frames) < nominal:
-            mark = ":" if separator == ":" else ";"
-            return f"{hours}:{minutes}:{seconds}{mark}{frames}"
-    return None
-
-
-def _clockwise_quarter_turns(rotation_ccw: float) -> int:
-    return round(-rotation_ccw / 90.0) % 4 * 90
 
 
 def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> FrameFanError:
@@ -320,7 +187,7 @@ async def probe_header(
             result, _ = await _run_probe(args)
     except TimeoutError:
         raise _too_slow(src, timeout) from None
-    header = _parse_header(result.stderr)
+    header = parse_header(result.stderr)
     if header.formats is None or header.video is None:
         raise _open_failure(src, result, head)
     if header.duration is None or header.duration <= 0:
@@ -414,7 +281,7 @@ async def _probe(
     if scan_now:
         args += _SCAN_OUTPUT
     result, positions = await _run_probe(args)
-    header = _parse_header(result.stderr)
+    header = parse_header(result.stderr)
     if header.formats is None:
         raise _open_failure(src, result, head)
     demuxer = header.formats.split(",")[0]
@@ -468,7 +335,7 @@ async def _scan(exe: str, src: Source, demuxer: str, stream_index: int) -> float
     if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
         raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
     packet_end = positions[-1] if positions else None
-    claimed = _parse_header(result.stderr).duration
+    claimed = parse_header(result.stderr).duration
     _check_truncation(src, result, claimed, packet_end or 0.0)
     return packet_end
 
@@ -478,7 +345,7 @@ async def _video_end(
     src: Source,
     demuxer: str,
     stream_index: int,
-    header: _Header,
+    header: Header,
     packet_end: float | None,
 ) -> tuple[float | None, str]:
     """The exact end of the video track: where its last picture ends, from the times and
@@ -496,30 +363,15 @@ async def _video_end(
         args += ["-map", f"0:{stream_index}", "-c", "copy", "-f", "framecrc", "pipe:1"]
         lines: list[str] = []
         result = await run_ffmpeg(args, on_output=lines.append)
-        last = _last_picture_end(lines)
+        last = last_picture_end(lines)
         end = last - header.start if last is not None else None
         if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
             raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
         _check_truncation(src, result, header.duration, end if end is not None else seek)
         if end is not None and end > 0:
-            tail = _parse_header(result.stderr).video
+            tail = parse_header(result.stderr).video
             return end, str(tail["pix_fmt"]) if tail else ""
     return None, ""
-
-
-def _last_picture_end(lines: list[str]) -> float | None:
-    """Seconds (on the stream's clock) at which the last packet listed by framecrc ends."""
-    base = None
-    last = None
-    for line in lines:
-        if match := _TIME_BASE_RE.match(line):
-            base = int(match[1]) / int(match[2])
-        elif match := _PACKET_RE.match(line):
-            if int(match[4] or "0", 16) & _NO_PICTURE_FLAGS:
-                continue
-            pts, duration = int(match[2]), int(match[3])
-            last = max(last or pts + duration, pts + duration)
-    return last * base if last is not None and base else None
 
 
 def _input_args(src: Source, demuxer: str | None = None) -> list[str]:
@@ -530,13 +382,13 @@ def _input_args(src: Source, demuxer: str | None = None) -> list[str]:
 
 
 def _media_info(
-    src: Source, header: _Header, video: dict[str, object], duration: float
+    src: Source, header: Header, video: dict[str, object], duration: float
 ) -> MediaInfo:
     fps = float(video["fps"] or video["tbr"] or 0.0)  # type: ignore[arg-type]
     coded_w, coded_h = int(video["width"]), int(video["height"])  # type: ignore[call-overload]
     if coded_w <= 0 or coded_h <= 0:
         raise InputRejectedError(src.name, "its video stream has no picture size (damaged?)")
-    rotation = _clockwise_quarter_turns(float(video["rotation_ccw"]))  # type: ignore[arg-type]
+    rotation = clockwise_quarter_turns(float(video["rotation_ccw"]))  # type: ignore[arg-type]
     display_w = max(1, round(coded_w * float(video["sar"])))  # type: ignore[arg-type]
     display_h = coded_h
     if rotation in (90, 270):
@@ -554,5 +406,5 @@ def _media_info(
         coded_width=coded_w,
         coded_height=coded_h,
         pix_fmt=str(video["pix_fmt"]),
-        timecode=_start_timecode(header, fps),
+        timecode=start_timecode(header, fps),
     )

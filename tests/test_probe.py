@@ -9,7 +9,8 @@ import pytest
 
 from core.errors import InputRejectedError
 from core.input_safety import as_source
-from core.probe import MediaInfo, _last_picture_end, check_complete, probe, probe_early
+from core.media_header import last_picture_end
+from core.probe import MediaInfo, check_complete, probe, probe_early
 
 from . import media
 
@@ -167,8 +168,8 @@ def test_the_videos_end_is_where_its_last_whole_picture_ends() -> None:
         "0,      75776,      75264,      512,     8941, 0xef0966f5",  # B-frame: earlier pts
         "0,      76288,      76288,      512,      277, 0x6f2e84ee, F=0x2",  # cut short
     ]
-    assert _last_picture_end(listed) == pytest.approx((75776 + 512) / 15360)
-    assert _last_picture_end(["#tb 0: 1/90000"]) is None  # no packet: nothing read
+    assert last_picture_end(listed) == pytest.approx((75776 + 512) / 15360)
+    assert last_picture_end(["#tb 0: 1/90000"]) is None  # no packet: nothing read
 
 
 def test_a_truncated_file_is_refused_before_the_work_or_checked_beside_it(

@@ -228,3 +228,20 @@ def test_the_overview_can_be_turned_off_in_the_settings(
     add_and_wait(qtbot, window, [make_video(media.KEYFRAMES_MP4)])
     wait_finished(qtbot, window)
     assert Manifest.load(window.model.entry_at(0).job_dir).overview == []
+
+
+def test_the_rows_bar_moves_before_any_snippet_is_done(
+    qtbot, make_window, make_video, user_settings, app_dirs
+):
+    # Before, a job's bar moved only when a snippet finished: 0 %, then jumps.
+    long_snippets = user_settings.processing.with_changes(snippet_seconds=12)
+    SettingsStore(app_dirs.settings_file).save(user_settings.with_changes(processing=long_snippets))
+    window = make_window()
+    seen: list[tuple[int, float]] = []
+    window.model.dataChanged.connect(
+        lambda *_: seen.append((window.model.entry_at(0).done, window.model.entry_at(0).fraction))
+    )
+    add_and_wait(qtbot, window, [make_video(media.SLOW_MP4)])
+    wait_finished(qtbot, window)
+    assert window.model.entry_at(0).status == DONE
+    assert any(done == 0 and 0 < fraction < 0.5 for done, fraction in seen), seen

@@ -39,6 +39,14 @@ class UploadProgress(JobEvent):
 
 
 @dataclass(frozen=True)
+class OverviewAdded(JobEvent):
+    """Overview pictures (core.overview) now in the job folder, sorted by time; ``path``s
+    are relative to it."""
+
+    pictures: tuple[FrameRecord, ...]
+
+
+@dataclass(frozen=True)
 class SnippetStarted(JobEvent):
     index: int
 

@@ -173,13 +173,15 @@ async def run_ffmpeg(
     on_progress: Callable[[float], None] | None = None,
     timeout: float | None = None,
     group: ProcessGroup | None = None,
+    on_output: Callable[[str], None] | None = None,
 ) -> FfmpegResult:
     """Run ``args`` (binary first) and return its status and log.
 
     ``on_progress`` receives the output position in seconds whenever ffmpeg reports it (the
-    caller adds ``-progress pipe:1``). Raises :class:`TimeoutError` after ``timeout`` seconds
-    (of work: time paused in ``group`` does not count) and propagates cancellation, in both
-    cases after the process has exited.
+    caller adds ``-progress pipe:1``); ``on_output`` receives every line ffmpeg writes on
+    its standard output instead (an output written to ``pipe:1``). Raises
+    :class:`TimeoutError` after ``timeout`` seconds (of work: time paused in ``group`` does
+    not count) and propagates cancellation, in both cases after the process has exited.
     """
     guard = children.current()
     starting = asyncio.ensure_future(
@@ -219,6 +221,9 @@ async def run_ffmpeg(
     async def read_progress() -> None:
         assert proc.stdout is not None
         async for raw in proc.stdout:
+            if on_output is not None:
+                on_output(raw.decode("utf-8", "replace").rstrip())
+                continue
             key, _, value = raw.decode("ascii", "replace").strip().partition("=")
             if key == "out_time_us" and on_progress is not None and value.lstrip("-").isdigit():
                 on_progress(max(0, int(value)) / 1_000_000)

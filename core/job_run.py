@@ -1,7 +1,13 @@
 """One run of one local job: renders its pending snippets and keeps its manifest.
 
 Snippets run as tasks limited by the runner's shared worker slots and by the job's own
-render plan (:mod:`core.resources`: fewer at once for huge pictures). The run stops early,
+render plan (:mod:`core.resources`: fewer at once for huge pictures). Which snippet a free
+slot takes is decided when it frees: the first pending one in order, or, once the user has
+looked at a time (:meth:`core.runner.JobControl.look_at`), the one there and those after it.
+Beside the renders run the overview pass (:mod:`core.overview`: coarse pictures of the whole
+video within seconds) and, when the probe left it, the packet scan that finds a truncated
+file (:func:`core.probe.check_complete`); a truncated file fails the job as if the probe
+had refused it, and a job folder made for the run is removed. The run stops early,
 leaving unfinished snippets pending for a rerun, when the disk fills up (message:
 "not enough space in <folder>: N MB free, about M MB needed") or the input changes under
 it. Whatever happens, the manifest on disk ends with the job's true state, never
@@ -18,18 +24,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import input_watch, job_folder, space
-from .errors import FrameFanError, RenderError
+from .errors import FrameFanError, InputRejectedError, RenderError
 from .events import (
     JobFinished,
     JobProgress,
     JobStarted,
+    OverviewAdded,
     SnippetFailed,
     SnippetFinished,
     SnippetStarted,
 )
 from .input_safety import Source
 from .input_watch import InputIdentity
-from .layout import WORK_DIR, frame_relpath
+from .layout import MANIFEST_NAME, OUTPUT_DIRS, WORK_DIR, frame_relpath
 from .manifest import (
     CANCELLED,
     DONE,
@@ -41,9 +48,10 @@ from .manifest import (
     SnippetRecord,
 )
 from .manifest_writer import ManifestWriter
+from .overview import OverviewPass
 from .plan import frame_indices, frame_time
 from .platform.memory import available_memory
-from .probe import MediaInfo
+from .probe import MediaInfo, check_complete
 from .progress import ProgressTracker
 from .render import render_snippet
 from .resources import render_plan
@@ -79,6 +87,9 @@ class JobRun:
         job_dir: Path,
         manifest: Manifest,
         control: JobControl,
+        *,
+        scan_left: bool = False,
+        fresh: bool = False,
     ) -> None:
         self.runner = runner
         self.src = src
@@ -103,7 +114,12 @@ class JobRun:
         self._reserve = space.Reserve(job_dir / WORK_DIR / ".reserve")
         self._tasks: list[asyncio.Task[None]] = []
         self.stopped: str | None = None  # why the run stopped early
+        self.scan_left = scan_left  # the probe left the truncation check to the run
+        self.fresh = fresh  # the job folder was made for this run
+        self.rejected: str | None = None  # the input turned out to be unusable: why
+        self.discarded = False  # what the run made was removed (a rejected input)
         self._last_progress = 0.0
+        self._side: list[asyncio.Task[None]] = []  # overview pass, truncation check
 
     # -- the run --------------------------------------------------------------------------
 
@@ -119,25 +135,41 @@ class JobRun:
             JobStarted(manifest.job_id, manifest.source, path, total, total - len(self.todo))
         )
         self._progress(force=True)
+        if self.scan_left:
+            self._side.append(asyncio.ensure_future(self._check_complete()))
         if self.stopped is None:
-            self._tasks = [asyncio.ensure_future(self._snippet(r)) for r in self.todo]
+            if runner.overview and self.todo:
+                self._side.append(asyncio.ensure_future(self._overview()))
+            self._tasks = [asyncio.ensure_future(self._worker()) for _ in self.todo]
         watch = asyncio.ensure_future(self._watch_input())
         try:
             results = await asyncio.gather(*self._tasks, return_exceptions=True)
+            if self.scan_left and self.stopped is None:
+                await self._finish_check(self._side[0])
         except asyncio.CancelledError:
-            for task in self._tasks:
+            for task in [*self._tasks, *self._side]:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks, *self._side, return_exceptions=True)
             self._finish(CANCELLED)
             raise
         finally:
             watch.cancel()
-            await asyncio.gather(watch, return_exceptions=True)
+            for task in self._side:  # the renders are over: so is the overview's use
+                task.cancel()
+            await asyncio.gather(watch, *self._side, return_exceptions=True)
         bug = next((r for r in results if isinstance(r, Exception)), None)
         if bug is not None:  # not a bad input: a fault of ours, which must not leave `running`
             manifest.error = f"{self.src.name}: unexpected error ({bug.__class__.__name__})"
             self._finish(FAILED)
             raise bug
+        if self.rejected is not None:
+            manifest.error = self.rejected
+            self._finish(FAILED)
+            if self.discarded:
+                return Manifest.rejected(
+                    manifest.job_id, self.src.name, manifest.settings, self.rejected
+                )
+            return manifest
         if self.stopped is None:
             self.stopped = input_watch.change(self.src.local_path, self.identity)
         if self.stopped is not None:
@@ -151,11 +183,61 @@ class JobRun:
             if record.status == RUNNING:
                 record.status = PENDING
         self._reserve.give_back()
-        job_folder.drop_scratch(self.job_dir)
         self.manifest.status = status
-        path = self._save_final()
+        if self.rejected is not None and self.fresh:
+            self._discard()  # refused, as if before any work: no job folder
+            path = self.job_dir / MANIFEST_NAME
+        else:
+            job_folder.drop_scratch(self.job_dir)
+            path = self._save_final()
         self._progress(force=True)
         self.runner._emit(JobFinished(self.manifest.job_id, status, self.manifest.error, path))
+
+    def _discard(self) -> None:
+        """Remove what this run wrote in the folder made for it (its lock aside, which the
+        runner removes with the folder): nothing through a link (core.job_folder.clear)."""
+        for name in (*OUTPUT_DIRS, WORK_DIR, MANIFEST_NAME):
+            job_folder.clear(self.job_dir / name)
+        self.discarded = True
+
+    async def _check_complete(self) -> None:
+        try:
+            async with self.runner._scans:
+                await check_complete(self.src, self.info, ffmpeg=self.runner.ffmpeg)
+        except InputRejectedError as exc:
+            self.rejected = str(exc)
+            self._stop(str(exc).removeprefix(f"{self.src.name}: "))
+        except (FrameFanError, OSError) as exc:  # the renders meet the same problem: they say
+            log.warning("%s: the check for a truncated file failed: %s", self.src.name, exc)
+
+    async def _finish_check(self, check: asyncio.Task[None]) -> None:
+        """Wait for the truncation check (outputs of a truncated file are not kept), as long
+        as a render may take: it reads what the renders have read, without decoding, so
+        one still running then is stalled (an input swapped for a FIFO, a hung disk)."""
+        limit = render_timeout(self.manifest.settings.snippet_seconds, self._speeds)
+        try:
+            await asyncio.wait_for(asyncio.shield(check), limit)
+        except TimeoutError:
+            log.warning("%s: the check for a truncated file did not finish", self.src.name)
+
+    async def _overview(self) -> None:
+        start = self.manifest.overview[-1].t if self.manifest.overview else 0.0
+        sweep = OverviewPass(
+            self.src,
+            self.info,
+            self.job_dir,
+            self._overview_pictures,
+            ffmpeg=self.runner.ffmpeg,
+            group=self.control.group,
+            start=start,
+        )
+        async with self.runner._overviews:
+            await sweep.run()
+
+    def _overview_pictures(self, pictures: list[FrameRecord]) -> None:
+        self.manifest.add_overview(pictures)
+        self.writer.save_soon()
+        self.runner._emit(OverviewAdded(self.manifest.job_id, tuple(pictures)))
 
     async def _watch_input(self) -> None:
         if self.identity is None:
@@ -179,7 +261,8 @@ class JobRun:
 
     # -- one snippet ----------------------------------------------------------------------
 
-    async def _snippet(self, record: SnippetRecord) -> None:
+    async def _worker(self) -> None:
+        """Render one snippet: the one to do next (:meth:`_next`) once a slot is free."""
         runner, job_id = self.runner, self.manifest.job_id
         await self.control.wait_running()
         async with self._renders, runner._slots:
@@ -189,6 +272,9 @@ class JobRun:
             changed = input_watch.change(self.src.local_path, self.identity)
             if changed is not None:
                 self._stop(changed)
+                return
+            record = self._next()
+            if record is None:
                 return
             record.status = RUNNING
             runner._emit(SnippetStarted(job_id, record.index))
@@ -236,6 +322,17 @@ class JobRun:
         )
         runner._emit(SnippetFinished(job_id, record.index, output.gif, frames, output.seconds))
         self._progress(force=True)
+
+    def _next(self) -> SnippetRecord | None:
+        """The pending snippet to render next: the one at the time the user looks at (or
+        the next pending one after it), else the first pending one."""
+        pending = [r for r in self.todo if r.status == PENDING]
+        focus = self.control.focus
+        if focus is not None:
+            ahead = next((r for r in pending if r.end > focus), None)
+            if ahead is not None:
+                return ahead
+        return pending[0] if pending else None
 
     def timeout(self, record: SnippetRecord) -> float:
         return render_timeout(record.end - record.start, self._speeds)

@@ -5,6 +5,7 @@ One job folder per input::
     <job>/manifest.json
     <job>/gifs/00000.gif          one GIF per snippet, by snippet index
     <job>/frames/000000.jpg       one still per frame index n (time n * frame interval)
+    <job>/overview/000012500.jpg  an approximate picture at 12.5 s (milliseconds, 9+ digits)
     <job>/.work/                  scratch space of renders in progress
     <job>/.lock                   held by the process writing the job (see core.job_folder)
 
@@ -24,10 +25,11 @@ from .platform.filenames import device_name
 MANIFEST_NAME = "manifest.json"
 GIFS_DIR = "gifs"
 FRAMES_DIR = "frames"
+OVERVIEW_DIR = "overview"
 WORK_DIR = ".work"
 LOCK_NAME = ".lock"
 # Every folder FrameFan writes in a job folder (see core.job_folder).
-OUTPUT_DIRS = (GIFS_DIR, FRAMES_DIR)
+OUTPUT_DIRS = (GIFS_DIR, FRAMES_DIR, OVERVIEW_DIR)
 
 
 def gif_name(snippet_index: int) -> str:
@@ -44,6 +46,14 @@ def frame_name(frame_index: int) -> str:
 # path can be checked against Windows' path limit before any work starts.
 MAX_JOB_NAME = 71
 MAX_INSIDE_JOB = 48
+
+
+def overview_name(milliseconds: int) -> str:
+    return f"{milliseconds:09d}.jpg"
+
+
+def overview_relpath(milliseconds: int) -> str:
+    return f"{OVERVIEW_DIR}/{overview_name(milliseconds)}"
 
 
 def gif_relpath(snippet_index: int) -> str:

@@ -37,8 +37,8 @@ from .settings import Settings
 
 MANIFEST_VERSION = 1
 # Raised when optional fields are added within version 1; readers accept any minor.
-# 1: source.timecode.
-MANIFEST_MINOR = 1
+# 1: source.timecode. 2: overview.
+MANIFEST_MINOR = 2
 # The largest manifest read: a job at the plan limits' maxima (a million stills) is about
 # 60 MB; anything larger is not a manifest FrameFan wrote.
 MAX_MANIFEST_BYTES = 128 * 1024 * 1024
@@ -145,6 +145,8 @@ class Manifest:
     status: str = PENDING
     snippets: list[SnippetRecord] = field(default_factory=list)
     frames: list[FrameRecord] = field(default_factory=list)
+    # Approximate pictures of the whole video (core.overview), sorted by time.
+    overview: list[FrameRecord] = field(default_factory=list)
     error: str | None = None
     created: str = field(default_factory=_now)
     updated: str = field(default_factory=_now)
@@ -210,6 +212,12 @@ class Manifest:
                 frames.extend(stills)
         self.frames = frames
 
+    def add_overview(self, pictures: list[FrameRecord]) -> None:
+        """List new overview pictures (one at a time replaces the one listed there)."""
+        by_time = {p.t: p for p in self.overview}
+        by_time.update((p.t, p) for p in pictures)
+        self.overview = sorted(by_time.values(), key=lambda p: p.t)
+
     def problem(self) -> str | None:
         """One line saying what went wrong: the job's error, else the first failed
         snippet's (with how many more failed); None when nothing failed."""
@@ -230,6 +238,7 @@ class Manifest:
             **self._head(),
             "snippets": [_fields_of(s) for s in self.snippets],
             "frames": [{"t": f.t, "path": f.path} for f in self.frames],
+            "overview": [{"t": f.t, "path": f.path} for f in self.overview],
         }
 
     def _head(self) -> dict[str, Any]:
@@ -257,6 +266,7 @@ class Manifest:
         lists = {
             "snippets": [f"  {_ENCODER.encode(_fields_of(s))}" for s in self.snippets],
             "frames": [_frame_line(frame) for frame in self.frames],
+            "overview": [_frame_line(picture) for picture in self.overview],
         }
         for key, rows in lists.items():
             parts.append(f' "{key}": [\n' + ",\n".join(rows) + "\n ]" if rows else f' "{key}": []')
@@ -363,6 +373,7 @@ def _checked_manifest(cls: type[Manifest], data: dict[str, Any]) -> Manifest:
                 f"frames[{n}].t: {record.t!r} is after the end of the video ({duration!r})"
             )
         frames.append(record)
+    overview = _checked_overview(data.get("overview", []), duration)
     return cls(
         job_id=top["job_id"],
         source=source,
@@ -371,10 +382,26 @@ def _checked_manifest(cls: type[Manifest], data: dict[str, Any]) -> Manifest:
         status=top["status"],
         snippets=snippets,
         frames=frames,
+        overview=overview,
         error=top.get("error"),
         created=top.get("created", ""),
         updated=top.get("updated", ""),
     )
+
+
+def _checked_overview(data: Any, duration: float | None) -> list[FrameRecord]:
+    """The optional ``overview`` list (minor 2), sorted by time."""
+    most = 0 if duration is None else schema.most_overview(duration)
+    pictures = []
+    for n, item in enumerate(schema.check_list(data, "overview", most)):
+        where = f"overview[{n}]"
+        record = _build(FrameRecord, schema.check_record(schema.OVERVIEW, item, where))
+        if duration is not None and record.t > duration:
+            raise schema.Invalid(
+                f"{where}.t: {record.t!r} is after the end of the video ({duration!r})"
+            )
+        pictures.append(record)
+    return sorted(pictures, key=lambda p: p.t)
 
 
 def _check_snippet(

@@ -3,9 +3,9 @@
 A manifest is read from job folders that come from anywhere, so every value is checked
 before anything uses it: types, finite numbers within range, known words, bounded strings,
 and counts bounded by the job's own duration and settings. :data:`JOB`, :data:`SOURCE`,
-:data:`SNIPPET` and :data:`FRAME` declare the fields of each record; a field added to the
-format (always optional, with a minor version bump, see docs/manifest.md) is one more line
-in one of them.
+:data:`SNIPPET`, :data:`FRAME` and :data:`OVERVIEW` declare the fields of each record; a
+field added to the format (always optional, with a minor version bump, see
+docs/manifest.md) is one more line in one of them.
 
 Checks raise :class:`Invalid` naming the field (``source.duration``, ``snippets[3].end``);
 :mod:`core.manifest` adds the file's name.
@@ -145,16 +145,26 @@ SNIPPET: dict[str, Rule] = {
     "error": text(MAX_ERROR),
     "seconds": number(0.0, MAX_RENDER_SECONDS),
 }
-FRAME: dict[str, Rule] = {
-    "t": number(0.0, MAX_DURATION, required=True, nullable=False),
-    "path": text(
-        64,
-        required=True,
-        nullable=False,
-        pattern=re.compile(r"frames/\d{6,9}\.jpg"),
-        shape="frames/000000.jpg",
-    ),
-}
+
+
+def _picture(pattern: str, shape: str) -> dict[str, Rule]:
+    """A picture at a time: its time and its path, of the given shape."""
+    return {
+        "t": number(0.0, MAX_DURATION, required=True, nullable=False),
+        "path": text(64, required=True, nullable=False, pattern=re.compile(pattern), shape=shape),
+    }
+
+
+FRAME = _picture(r"frames/\d{6,9}\.jpg", "frames/000000.jpg")
+# An overview picture (minor 2): named by its time in milliseconds.
+OVERVIEW = _picture(r"overview/\d{9,10}\.jpg", "overview/000012500.jpg")
+# Overview pictures a job may list: one every tenth of a second at most, and no more than
+# this many (the overview pass makes about a hundred).
+MAX_OVERVIEW = 100_000
+
+
+def most_overview(duration: float) -> int:
+    return min(MAX_OVERVIEW, int(duration * 10) + 2)
 
 
 def check_record(rules: Mapping[str, Rule], data: Any, where: str) -> dict[str, Any]:

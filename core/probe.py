@@ -1,18 +1,26 @@
 """Reading what a video is: ``probe(source) -> MediaInfo``, with ffmpeg alone.
 
-ffmpeg prints the container and stream description on stderr when it opens an input; that
-header is parsed here. For local files the probe also copies the video stream to the null
-muxer, which reads every packet without decoding: it reveals truncated files and the true
-end of the video when the container's duration is missing or covers a longer audio track.
+ffmpeg prints the container and stream description on stderr when it opens an input
+(parsed by :mod:`core.media_header`). The video's exact end is where its last picture ends,
+from the times of the packets of its last seconds (read, not decoded). For local files the
+probe also copies the video stream to the null muxer, which reads every packet without
+decoding: it reveals truncated files and the true end of the video when the container's
+duration is missing or covers a longer audio track.
+
+Reading every packet of a long file takes seconds, so a job need not wait for it:
+:func:`probe_early` finds the video's end from its last seconds only, and leaves the packet
+scan to :func:`check_complete`, which the job runs beside its work. A file whose end
+cannot be found that way (truncated, or an index that promises more than the file holds) is
+scanned at once, as :func:`probe` does, so it is refused with the same message before any
+work starts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import contextlib
 import math
 import os
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,28 +29,21 @@ from .ffmpeg_locator import find_ffmpeg
 from .ffmpeg_process import BASE_ARGS, FfmpegResult, run_ffmpeg
 from .input_safety import ALLOWED_DEMUXERS, Source, as_source, sniff_problem
 from .limits import Limits, check_picture
+from .media_header import (
+    Header,
+    clockwise_quarter_turns,
+    last_picture_end,
+    parse_header,
+    start_timecode,
+)
 from .remote_errors import remote_failure
 
 DEFAULT_MAX_DURATION = 24 * 3600.0
+PROBE_TIMEOUT = 120.0  # seconds
 _SNIFF_BYTES = 4096
-# Seconds decoded at the end of the video to find where its last picture ends.
+# Seconds read at the end of the video to find where its last picture ends.
 _TAIL_SECONDS = 5.0
-# Decoder threads for that: each holds a picture, and the probe needs no speed.
-_TAIL_THREADS = 2
 
-_INPUT_RE = re.compile(r"^Input #0, (?P<formats>.+?), from '")
-_DURATION_RE = re.compile(r"^\s*Duration: (?P<value>N/A|(\d+):(\d{2}):(\d{2}(?:\.\d+)?))")
-_STREAM_RE = re.compile(
-    r"^\s*Stream #0:(?P<index>\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (?P<kind>\w+): (?P<rest>.*)$"
-)
-_SIZE_RE = re.compile(r"^(?P<w>\d{1,5})x(?P<h>\d{1,5})(?:\s|$)")
-_SAR_RE = re.compile(r"SAR (?P<num>\d+):(?P<den>\d+)")
-_RATE_RE = re.compile(r"^(?P<value>[\d.]+)(?P<k>k?) (?P<unit>fps|tbr)$")
-_ROTATION_RE = re.compile(r"display ?matrix: rotation of (?P<deg>-?[\d.]+) degrees", re.I)
-# A start timecode in a metadata block: QuickTime's tmcd track and the video stream show it
-# as ``timecode``, Matroska as ``TIMECODE``, MXF at the container level.
-_TIMECODE_RE = re.compile(r"^\s*timecode\s*: (?P<value>.*)$", re.I)
-_TIMECODE_VALUE_RE = re.compile(r"^(\d{2}):([0-5]\d):([0-5]\d)([:;.,])(\d{2})$")
 # Box types an MP4/MOV file starts with: a file that does not is no damaged MP4, whatever
 # its name says.
 _MP4_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot")
@@ -81,123 +82,6 @@ class MediaInfo:
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-@dataclass
-class _Header:
-    formats: str | None = None
-    duration: float | None = None
-    video: dict[str, object] | None = None
-    audio_streams: int = 0
-    # Start timecodes by where they were found: "video" (the chosen stream), "data" (a tmcd
-    # track), "format" (the container).
-    timecodes: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-def _split_fields(text: str) -> list[str]:
-    """Split a stream description at top-level commas (not inside brackets)."""
-    fields: list[str] = []
-    depth = 0
-    current = []
-    for char in text:
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth = max(0, depth - 1)
-        if char == "," and depth == 0:
-            fields.append("".join(current).strip())
-            current = []
-        else:
-            current.append(char)
-    fields.append("".join(current).strip())
-    return fields
-
-
-def _parse_video_stream(index: int, rest: str) -> dict[str, object] | None:
-    if "(attached pic)" in rest:  # cover art, not a video
-        return None
-    fields = _split_fields(rest)
-    stream: dict[str, object] = {
-        "index": index,
-        "codec": fields[0].split()[0] if fields and fields[0] else "unknown",
-        "pix_fmt": fields[1].split("(")[0] if len(fields) > 1 else "",
-        "width": 0,
-        "height": 0,
-        "sar": 1.0,
-        "fps": 0.0,
-        "tbr": 0.0,
-        "rotation_ccw": 0.0,
-    }
-    for field in fields[1:]:
-        size = _SIZE_RE.match(field)
-        if size and not stream["width"]:
-            stream["width"], stream["height"] = int(size["w"]), int(size["h"])
-        sar = _SAR_RE.search(field)
-        if sar and int(sar["den"]) and int(sar["num"]):
-            stream["sar"] = int(sar["num"]) / int(sar["den"])
-        rate = _RATE_RE.match(field.removesuffix(" (default)"))
-        if rate:
-            value = float(rate["value"]) * (1000 if rate["k"] else 1)
-            stream[rate["unit"]] = value
-    return stream
-
-
-def _parse_header(lines: list[str]) -> _Header:
-    header = _Header()
-    current_is_chosen_video = False
-    block = "format"  # whose metadata the following lines are
-    for line in lines:
-        if header.formats is None:
-            match = _INPUT_RE.match(line)
-            if match:
-                header.formats = match["formats"]
-            continue
-        duration = _DURATION_RE.match(line)
-        if duration and header.duration is None:
-            if duration["value"] != "N/A":
-                h, m, s = duration.group(2, 3, 4)
-                header.duration = int(h) * 3600 + int(m) * 60 + float(s)
-            continue
-        stream = _STREAM_RE.match(line)
-        if stream:
-            current_is_chosen_video = False
-            block = "data" if stream["kind"] == "Data" else "other"
-            if stream["kind"] == "Audio":
-                header.audio_streams += 1
-            elif stream["kind"] == "Video" and header.video is None:
-                header.video = _parse_video_stream(int(stream["index"]), stream["rest"])
-                current_is_chosen_video = header.video is not None
-                block = "video" if current_is_chosen_video else "other"
-            continue
-        if line.startswith(("Output #", "Stream mapping:", "Press [q]")):
-            break
-        timecode = _TIMECODE_RE.match(line)
-        if timecode and block != "other":
-            header.timecodes.setdefault(block, timecode["value"].strip())
-            continue
-        rotation = _ROTATION_RE.search(line)
-        if rotation and current_is_chosen_video and header.video is not None:
-            header.video["rotation_ccw"] = float(rotation["deg"])
-    return header
-
-
-def _start_timecode(header: _Header, fps: float) -> str | None:
-    """The video's start timecode, normalised, or None: a value that is no timecode label
-    at a frame rate near ``fps`` is ignored (metadata is free text)."""
-    for where in ("video", "data", "format"):
-        match = _TIMECODE_VALUE_RE.match(header.timecodes.get(where, ""))
-        if not match:
-            continue
-        hours, minutes, seconds, separator, frames = match.groups()
-        nominal = round(fps) if fps > 0 else 0
-        if int(hours) < 24 and 0 < nominal <= 120 and int(frames) < nominal:
-            mark = ":" if separator == ":" else ";"
-            return f"{hours}:{minutes}:{seconds}{mark}{frames}"
-    return None
-
-
-def _clockwise_quarter_turns(rotation_ccw: float) -> int:
-    return round(-rotation_ccw / 90.0) % 4 * 90
 
 
 def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> FrameFanError:
@@ -249,7 +133,7 @@ async def probe(
     *,
     ffmpeg: str | None = None,
     scan: bool | None = None,
-    timeout: float = 120.0,
+    timeout: float = PROBE_TIMEOUT,
     max_duration: float = DEFAULT_MAX_DURATION,
     limits: Limits | None = None,
 ) -> MediaInfo:
@@ -261,10 +145,87 @@ async def probe(
     processable video, or a video beyond ``limits`` (its picture size is checked before
     any picture is decoded; ``limits`` also sets the longest duration).
     """
+    src = source if isinstance(source, Source) else as_source(source)
+    do_scan = (not src.is_remote) if scan is None else scan
+    info, _ = await _probe_timed(src, ffmpeg, do_scan, False, timeout, max_duration, limits)
+    return info
+
+
+async def probe_early(
+    source: str | os.PathLike[str] | Source,
+    *,
+    ffmpeg: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+    limits: Limits | None = None,
+) -> tuple[MediaInfo, bool]:
+    """:func:`probe`, without waiting for the packet scan when the video's end can be
+    found without it. Returns the description and whether the scan is still to be done
+    (with :func:`check_complete`, before the job's outputs are trusted)."""
+    src = source if isinstance(source, Source) else as_source(source)
+    scan = not src.is_remote
+    return await _probe_timed(src, ffmpeg, scan, scan, timeout, DEFAULT_MAX_DURATION, limits)
+
+
+async def probe_header(
+    source: str | os.PathLike[str] | Source,
+    *,
+    ffmpeg: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> MediaInfo:
+    """What the container's header says, decoding nothing: enough to show a video before
+    its job starts (its size and length; the length is the container's, which
+    :func:`probe` refines). Raises :class:`InputRejectedError` for what is no video."""
+    src = source if isinstance(source, Source) else as_source(source)
+    head = _read_head(src.local_path, src.name) if src.local_path is not None else None
+    if head is not None and (problem := sniff_problem(head)):
+        raise InputRejectedError(src.name, problem)
+    exe = find_ffmpeg(ffmpeg)
+    args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
+    args += [*_input_args(src), "-i", src.url]
+    try:
+        async with asyncio.timeout(timeout):
+            result, _ = await _run_probe(args)
+    except TimeoutError:
+        raise _too_slow(src, timeout) from None
+    header = parse_header(result.stderr)
+    if header.formats is None or header.video is None:
+        raise _open_failure(src, result, head)
+    if header.duration is None or header.duration <= 0:
+        raise InputRejectedError(src.name, "its duration is zero or cannot be determined")
+    return _media_info(src, header, header.video, header.duration)
+
+
+async def check_complete(
+    source: str | os.PathLike[str] | Source,
+    info: MediaInfo,
+    *,
+    ffmpeg: str | None = None,
+    timeout: float = PROBE_TIMEOUT,
+) -> None:
+    """Read every packet of the video stream (no decoding), as :func:`probe`'s scan does;
+    raises :class:`InputRejectedError` for a truncated file ("the file is truncated (its
+    data ends at 0:41.0 of 1:00.0)")."""
+    src = source if isinstance(source, Source) else as_source(source)
+    exe = find_ffmpeg(ffmpeg)
+    try:
+        async with asyncio.timeout(timeout):
+            await _scan(exe, src, info.demuxer, info.stream_index)
+    except TimeoutError:
+        raise _too_slow(src, timeout) from None
+
+
+async def _probe_timed(
+    src: Source,
+    ffmpeg: str | None,
+    scan: bool,
+    defer: bool,
+    timeout: float,
+    max_duration: float,
+    limits: Limits | None,
+) -> tuple[MediaInfo, bool]:
     if limits is not None:
         max_duration = limits.max_seconds
     max_pixels = (limits or Limits()).max_megapixels
-    src = source if isinstance(source, Source) else as_source(source)
     head: bytes | None = None
     if src.local_path is not None:
         head = _read_head(src.local_path, src.name)
@@ -273,16 +234,17 @@ async def probe(
         if problem and (not head or problem.endswith(("not a video file", "not a video"))):
             raise InputRejectedError(src.name, problem)
     exe = find_ffmpeg(ffmpeg)
-    do_scan = (not src.is_remote) if scan is None else scan
     try:
         # The timeout's TimeoutError is raised on leaving this block, so it is caught outside.
         async with asyncio.timeout(timeout):
-            return await _probe(exe, src, head, do_scan, max_duration, max_pixels)
+            return await _probe(exe, src, head, scan, defer, max_duration, max_pixels)
     except TimeoutError:
-        error = SourceUnreachableError if src.is_remote else InputRejectedError
-        raise error(
-            src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)"
-        ) from None
+        raise _too_slow(src, timeout) from None
+
+
+def _too_slow(src: Source, timeout: float) -> FrameFanError:
+    error = SourceUnreachableError if src.is_remote else InputRejectedError
+    return error(src.name, f"reading it took longer than {timeout:.0f} s (too slow or stalled)")
 
 
 async def _run_probe(args: list[str]) -> tuple[FfmpegResult, list[float]]:
@@ -305,18 +267,21 @@ async def _probe(
     src: Source,
     head: bytes | None,
     scan: bool,
+    defer: bool,
     max_duration: float,
     max_megapixels: float,
-) -> MediaInfo:
+) -> tuple[MediaInfo, bool]:
+    """The description, and whether the scan (asked for, and ``defer``-red) is left."""
     # Identifying the streams decodes no picture (-skip_frame all), so that a picture's size
     # is checked against the limit before anything decodes one; the pixel format, which
     # takes a decoded picture, comes from the decoding of the tail below.
     args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
     args += [*_input_args(src), "-i", src.url]
-    if scan:
-        args += ["-map", "0:V:0?", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"]
+    scan_now = scan and not defer
+    if scan_now:
+        args += _SCAN_OUTPUT
     result, positions = await _run_probe(args)
-    header = _parse_header(result.stderr)
+    header = parse_header(result.stderr)
     if header.formats is None:
         raise _open_failure(src, result, head)
     demuxer = header.formats.split(",")[0]
@@ -328,11 +293,23 @@ async def _probe(
         raise InputRejectedError(src.name, f"it has no video stream ({kind})")
     size = int(video["width"]), int(video["height"])  # type: ignore[call-overload]
     check_picture(src.name, *size, max_megapixels)
-    # Stream copy reports packet times: roughly the video's end, without decoding anything.
-    packet_end = positions[-1] if scan and positions else None
-    if scan:
+    index = int(video["index"])  # type: ignore[call-overload]
+    packet_end: float | None = None
+    if scan_now:
+        # Stream copy reports packet times: roughly the video's end, without decoding anything.
+        packet_end = positions[-1] if positions else None
         _check_truncation(src, result, header.duration, packet_end or 0.0)
-    duration, pix_fmt = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
+    end: tuple[float | None, str] = (None, "")
+    if scan_now or not scan:
+        end = await _video_end(exe, src, demuxer, index, header, packet_end)
+    else:
+        with contextlib.suppress(InputRejectedError):  # said exactly by the scan below
+            end = await _video_end(exe, src, demuxer, index, header, None)
+        if end[0] is None:  # the end is where the packets stop: scan now, as probe() does
+            packet_end = await _scan(exe, src, demuxer, index)
+            end = await _video_end(exe, src, demuxer, index, header, packet_end)
+            scan = False
+    duration, pix_fmt = end
     video["pix_fmt"] = pix_fmt or video["pix_fmt"]
     if duration is None or not math.isfinite(duration) or duration <= 0:
         raise InputRejectedError(src.name, "its duration is zero or cannot be determined")
@@ -341,7 +318,26 @@ async def _probe(
             src.name,
             f"it lasts {duration / 3600:.1f} h, more than the {max_duration / 3600:.1f} h allowed",
         )
-    return _media_info(src, header, video, duration)
+    return _media_info(src, header, video, duration), scan and defer
+
+
+# Copying the chosen video stream to the null muxer reads every packet, decoding none.
+_SCAN_OUTPUT = ["-map", "0:V:0?", "-c", "copy", "-f", "null", "-progress", "pipe:1", "-"]
+
+
+async def _scan(exe: str, src: Source, demuxer: str, stream_index: int) -> float | None:
+    """Read every packet of the video stream; returns the last packet time seen, raises
+    :class:`InputRejectedError` for a truncated file."""
+    args = [exe, *BASE_ARGS, "-loglevel", "info", "-skip_frame", "all"]
+    args += [*_input_args(src, demuxer), "-i", src.url]
+    args += ["-map", f"0:{stream_index}", *_SCAN_OUTPUT[2:]]
+    result, positions = await _run_probe(args)
+    if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
+        raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
+    packet_end = positions[-1] if positions else None
+    claimed = parse_header(result.stderr).duration
+    _check_truncation(src, result, claimed, packet_end or 0.0)
+    return packet_end
 
 
 async def _video_end(
@@ -349,26 +345,32 @@ async def _video_end(
     src: Source,
     demuxer: str,
     stream_index: int,
-    header: _Header,
+    header: Header,
     packet_end: float | None,
 ) -> tuple[float | None, str]:
-    """The exact end of the video track: decode its last seconds and add the last
-    picture's time to the seek point. Container durations can be missing, or cover a longer
-    audio track; packet times are approximate. Also returns the decoded pixel format."""
+    """The exact end of the video track: where its last picture ends, from the times and
+    durations of the packets of its last seconds (read, not decoded: a fraction of a second
+    even for long-GOP footage). Container durations can be missing, or cover a longer audio
+    track; the packet scan's times are approximate. Also returns the pixel format."""
     for around in dict.fromkeys(t for t in (header.duration, packet_end) if t):
         seek = max(0.0, around - _TAIL_SECONDS)
-        args = [exe, *BASE_ARGS, "-loglevel", "info", "-threads", str(_TAIL_THREADS)]
-        args += ["-ss", f"{seek:.6f}"]
-        args += [*_input_args(src, demuxer), "-i", src.url]
-        args += ["-map", f"0:{stream_index}", "-f", "null", "-progress", "pipe:1", "-"]
-        result, positions = await _run_probe(args)
-        decoded = positions[-1] if positions else 0.0
+        # The stream's own timestamps (-copyts), less the container's start: the timeline
+        # renders use.
+        args = [exe, *BASE_ARGS, "-loglevel", "info", "-copyts", "-ss", f"{seek:.6f}"]
+        # ffmpeg still decodes a picture or two to describe the stream (the pixel format):
+        # with one thread, each holding a picture, whatever the picture's size.
+        args += ["-threads", "1", *_input_args(src, demuxer), "-i", src.url]
+        args += ["-map", f"0:{stream_index}", "-c", "copy", "-f", "framecrc", "pipe:1"]
+        lines: list[str] = []
+        result = await run_ffmpeg(args, on_output=lines.append)
+        last = last_picture_end(lines)
+        end = last - header.start if last is not None else None
         if src.is_remote and not result.ok and (unreachable := remote_failure(result.stderr)):
             raise SourceUnreachableError(src.name, f"it could not be read: {unreachable}")
-        _check_truncation(src, result, header.duration, seek + decoded)
-        if decoded > 0:
-            tail = _parse_header(result.stderr).video
-            return seek + decoded, str(tail["pix_fmt"]) if tail else ""
+        _check_truncation(src, result, header.duration, end if end is not None else seek)
+        if end is not None and end > 0:
+            tail = parse_header(result.stderr).video
+            return end, str(tail["pix_fmt"]) if tail else ""
     return None, ""
 
 
@@ -380,13 +382,13 @@ def _input_args(src: Source, demuxer: str | None = None) -> list[str]:
 
 
 def _media_info(
-    src: Source, header: _Header, video: dict[str, object], duration: float
+    src: Source, header: Header, video: dict[str, object], duration: float
 ) -> MediaInfo:
     fps = float(video["fps"] or video["tbr"] or 0.0)  # type: ignore[arg-type]
     coded_w, coded_h = int(video["width"]), int(video["height"])  # type: ignore[call-overload]
     if coded_w <= 0 or coded_h <= 0:
         raise InputRejectedError(src.name, "its video stream has no picture size (damaged?)")
-    rotation = _clockwise_quarter_turns(float(video["rotation_ccw"]))  # type: ignore[arg-type]
+    rotation = clockwise_quarter_turns(float(video["rotation_ccw"]))  # type: ignore[arg-type]
     display_w = max(1, round(coded_w * float(video["sar"])))  # type: ignore[arg-type]
     display_h = coded_h
     if rotation in (90, 270):
@@ -404,5 +406,5 @@ def _media_info(
         coded_width=coded_w,
         coded_height=coded_h,
         pix_fmt=str(video["pix_fmt"]),
-        timecode=_start_timecode(header, fps),
+        timecode=start_timecode(header, fps),
     )

@@ -1,7 +1,11 @@
 """Fraction done and time left for one job, from per-snippet progress.
 
 Work is measured in seconds of video. Snippets already complete when the run starts count
-as done but not toward the speed estimate; paused time does not count either.
+as done but not toward the speed estimate; paused time does not count either. The time left
+is the work left at the average speed of the run so far, and is not given ("estimating…")
+until there is a speed worth the name: some work measured over :data:`MIN_MEASURED`
+seconds. :class:`EtaClock` is what a display shows between two estimates: it counts down,
+and eases toward each new estimate instead of jumping.
 """
 
 from __future__ import annotations
@@ -10,6 +14,9 @@ import time
 from collections.abc import Callable
 
 from .manifest import DONE, Manifest
+
+MIN_MEASURED = 2.0  # seconds of work before the time left is estimated
+EASING = 0.3  # of the way from the shown time left to a new estimate, per estimate
 
 
 class ProgressTracker:
@@ -76,6 +83,32 @@ class ProgressTracker:
         remaining = sum(self._durations.values()) - rendered
         if remaining <= 0:
             return 0.0
-        if rendered <= 0 or elapsed < 0.5:
+        if rendered <= 0 or elapsed < MIN_MEASURED:
             return None
         return remaining * elapsed / rendered
+
+
+class EtaClock:
+    """The time left as shown: it runs down with the clock between estimates, and moves a
+    share (:data:`EASING`) of the way to each new one, so that the noise of single
+    estimates does not make it jump."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._value: float | None = None
+        self._at = 0.0
+
+    def set(self, estimate: float | None) -> None:
+        """A new estimate (None: none yet, or paused: nothing is shown)."""
+        if estimate is None:
+            self._value = None
+            return
+        shown = self.left()
+        self._value = estimate if shown is None else shown + EASING * (estimate - shown)
+        self._at = self._clock()
+
+    def left(self) -> float | None:
+        """Seconds left now, or None while there is no estimate."""
+        if self._value is None:
+            return None
+        return max(0.0, self._value - (self._clock() - self._at))

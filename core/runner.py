@@ -34,7 +34,7 @@ from .layout import MANIFEST_NAME, OUTPUT_DIRS, WORK_DIR, frame_relpath
 from .limits import Limits, check_plan
 from .manifest import DONE, FAILED, PENDING, Manifest, SnippetRecord, SourceInfo
 from .plan import frame_indices
-from .probe import MediaInfo, probe
+from .probe import MediaInfo, probe_early
 from .progress import ProgressTracker
 from .settings import Settings
 
@@ -48,13 +48,21 @@ def default_workers() -> int:
 
 
 class JobControl:
-    """Pause and resume for one running job (cancel by cancelling its task)."""
+    """Pause, resume and where to render first, for one running job (cancel by cancelling
+    its task)."""
 
     def __init__(self) -> None:
         self.group = ProcessGroup()
         self._running = asyncio.Event()
         self._running.set()
         self._listeners: list[ProgressTracker] = []
+        self.focus: float | None = None  # seconds into the video the user looks at
+
+    def look_at(self, t: float | None) -> None:
+        """The user looks at ``t`` seconds into the video: render the part there next, and
+        go on from there (None: render in order). Local jobs render it next; cloud jobs
+        download it first."""
+        self.focus = t if t is None or t >= 0 else 0.0
 
     @property
     def paused(self) -> bool:
@@ -92,11 +100,18 @@ class LocalRunner:
     # Bytes of memory the renders of a job may share; None: what the system has available
     # when the job starts (see core.resources).
     memory: int | None = None
+    # Each job starts with the overview pass (core.overview): coarse pictures of the whole
+    # video within seconds, shown until the fine stills replace them.
+    overview: bool = True
 
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
         self._slots = asyncio.Semaphore(self.workers)
+        # Beside the renders, the jobs of a batch make their overviews and scan their files
+        # one at a time (each is quick), in the batch's order.
+        self._overviews = asyncio.Semaphore(1)
+        self._scans = asyncio.Semaphore(1)
 
     # -- public API -----------------------------------------------------------------------
 
@@ -131,7 +146,9 @@ class LocalRunner:
             control.group.inherit_fds = held.inheritable_fds
             try:
                 src = source if isinstance(source, Source) else as_source(source)
-                manifest, info, identity = await self._prepare(src, job_dir, job_id, control)
+                manifest, info, identity, scan_left = await self._prepare(
+                    src, job_dir, job_id, control
+                )
             except (FrameFanError, OSError) as exc:
                 if isinstance(exc, OSError):
                     message = os_message(job_dir, exc)
@@ -141,7 +158,21 @@ class LocalRunner:
                 refused = self._fail(job_dir, job_id, name, message, record=not held.created)
                 held.discard_folder()
                 return refused
-            return await JobRun(self, src, info, identity, job_dir, manifest, control).run()
+            run = JobRun(
+                self,
+                src,
+                info,
+                identity,
+                job_dir,
+                manifest,
+                control,
+                scan_left=scan_left,
+                fresh=held.created,
+            )
+            result = await run.run()
+            if run.discarded:
+                held.discard_folder()
+            return result
 
     # -- internals ------------------------------------------------------------------------
 
@@ -170,11 +201,13 @@ class LocalRunner:
 
     async def _prepare(
         self, src: Source, job_dir: Path, job_id: str, control: JobControl
-    ) -> tuple[Manifest, MediaInfo, InputIdentity | None]:
+    ) -> tuple[Manifest, MediaInfo, InputIdentity | None, bool]:
+        """The job's manifest (resumed or new), what the input is, and whether the check for
+        a truncated file is still to run (beside the work: see core.probe.probe_early)."""
         await control.wait_running()
         identity = InputIdentity.of(src.local_path) if src.local_path is not None else None
         async with self._slots:
-            info = await probe(src, ffmpeg=self.ffmpeg, limits=self.limits)
+            info, scan_left = await probe_early(src, ffmpeg=self.ffmpeg, limits=self.limits)
         changed = input_watch.change(src.local_path, identity)
         if changed is not None:
             raise InputRejectedError(src.name, changed)
@@ -187,12 +220,12 @@ class LocalRunner:
             _reconcile(previous, job_dir)
             previous.source.path = source.path  # where the input is now
             previous.source.timecode = source.timecode  # read by newer versions only
-            return previous, info, identity
+            return previous, info, identity, scan_left
         # A new plan: the limits apply (a job already under way keeps the plan it has).
         check_plan(src.name, info.duration, self.settings, self.limits)
         for name in OUTPUT_DIRS:  # outputs of other settings or another input
             job_folder.clear(job_dir / name)
-        return Manifest.planned(job_id, source, self.settings), info, identity
+        return Manifest.planned(job_id, source, self.settings), info, identity, scan_left
 
 
 def local_file(src: Source) -> str | None:
@@ -239,11 +272,13 @@ def _same_job(previous: Manifest, source: SourceInfo, settings: Settings) -> boo
 
 
 def _reconcile(manifest: Manifest, job_dir: Path) -> None:
-    """Keep as done only the snippets whose files are all still there."""
+    """Keep as done only the snippets whose files are all still there, and the overview
+    pictures that are."""
     for record in manifest.snippets:
         if record.status == DONE and _outputs_present(record, manifest.settings, job_dir):
             continue
         record.status, record.gif = PENDING, None
+    manifest.overview = [p for p in manifest.overview if _is_file(job_dir / p.path)]
 
 
 def _outputs_present(record: SnippetRecord, settings: Settings, job_dir: Path) -> bool:

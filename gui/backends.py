@@ -87,6 +87,7 @@ class RunnerOptions:
     on_event: EventCallback
     values: Mapping[str, Any]  # the backend's own settings, by field name
     limits: Limits = field(default_factory=Limits)
+    overview: bool = True  # start each job with its overview pass (core.overview)
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def _local_runner(options: RunnerOptions) -> JobRunner:
         ffmpeg=options.ffmpeg,
         on_event=options.on_event,
         limits=options.limits,
+        overview=options.overview,
     )
 
 
@@ -182,6 +184,7 @@ def _lambda_runner(options: RunnerOptions) -> JobRunner:
         _cloud_target(options.values),
         ffmpeg=options.ffmpeg,
         on_event=options.on_event,
+        overview=options.overview,
     )
 
 

@@ -42,6 +42,7 @@ from .job_tools import JobTools
 from .message_bar import ERROR, INFO, MessageBar
 from .platform.file_manager import FileManager
 from .platform.notify import QueueNotifier
+from .platform.taskbar import TaskbarProgress
 from .preview.image_cache import ImageCache
 from .preview.panel import SELECT_A_JOB, PreviewPanel
 from .preview.shortcuts import (
@@ -54,12 +55,13 @@ from .queue.actions import row_actions
 from .queue.commands import RowCommands
 from .queue.delegate import QueueDelegate
 from .queue.entry import FINISHED, QUEUED, QueueEntry
+from .queue.facts import FactsKeeper
 from .queue.keeper import QueueKeeper
 from .queue.model import ENTRY_ROLE, QueueModel
 from .queue.poster import PosterKeeper
 from .queue.scheduler import JobScheduler
 from .queue.settings_drift import describe_change
-from .queue.texts import queue_summary, timeline_hint
+from .queue.texts import queue_eta, queue_progress, queue_summary, timeline_hint, videos_left
 from .queue.view import QueueView, dropped_paths
 from .settings_dialog import SettingsDialog
 from .ui_state import UiState
@@ -113,10 +115,12 @@ class MainWindow(QMainWindow):
         )
         self.keeper = QueueKeeper(self.model, dirs.queue_file, self._io)
         self.posters = PosterKeeper(self._io, lambda e: self.model.touch(e.id), self.spawn)
+        self.facts = FactsKeeper(self.model, self.spawn, lambda: self.settings.ffmpeg or None)
         self.queue_view = QueueView(self.model, self.delegate)
         self.preview = PreviewPanel(self.cache)
         self.message_bar = MessageBar()
         self.notifier = QueueNotifier(self)
+        self.taskbar = TaskbarProgress(self)
         self.file_manager = FileManager(self)
         self.queue_status = QLabel()
         self.setWindowTitle("FrameFan")
@@ -180,6 +184,7 @@ class MainWindow(QMainWindow):
         sched.heldChanged.connect(self._on_held)
         sched.jobStarted.connect(self._on_job_started)
         sched.snippetChanged.connect(self._on_snippet)
+        sched.overviewAdded.connect(self._on_overview)
         sched.jobFinished.connect(self._on_job_finished)
         sched.jobWaiting.connect(self._on_job_started)  # the preview says why it waits
         sched.problemFound.connect(self.show_problem)
@@ -188,6 +193,7 @@ class MainWindow(QMainWindow):
             lambda text: self.message_bar.show_message(text[:1].upper() + text[1:])
         )
         self.model.structureChanged.connect(self._update_queue_status)
+        self.model.structureChanged.connect(self.facts.update)
         self.model.dataChanged.connect(lambda *_: self._update_actions())
         self.delegate.actionTriggered.connect(self.run_row_action)
         self.jobs.made.connect(self.select)
@@ -195,6 +201,7 @@ class MainWindow(QMainWindow):
         self.queue_view.menuRequested.connect(lambda at: self.jobs.context_menu(self, at))
         self.queue_view.selectionModel().currentChanged.connect(self._on_current_changed)
         self.preview.timeline.playingChanged.connect(self._on_playing)
+        self.preview.lookingAt.connect(self._on_looking_at)
 
     def _set_tab_order(self) -> None:
         """Toolbar, queue, the preview's buttons, then the timeline (a message's buttons
@@ -345,6 +352,19 @@ class MainWindow(QMainWindow):
         if entry_id == self._shown_id and self.preview.job_dir() == entry.job_dir:
             self.preview.mark_snippet(index, status)
 
+    def _on_overview(self, entry_id: str, pictures: tuple) -> None:
+        entry = self.model.entry(entry_id)
+        if entry is None or entry.job_dir is None:
+            return
+        self.posters.update(entry)
+        if entry_id == self._shown_id and self.preview.job_dir() == entry.job_dir:
+            self.preview.add_overview([(p.t, entry.job_dir / p.path) for p in pictures])
+
+    def _on_looking_at(self, t: float) -> None:
+        """The user rests on a part of the shown job not rendered yet: render it next."""
+        if self._shown_id is not None:
+            self.scheduler.look_at(self._shown_id, t)
+
     def _on_job_finished(self, entry_id: str) -> None:
         entry = self.model.entry(entry_id)
         if entry is not None and entry.manifest_path is not None:
@@ -404,7 +424,11 @@ class MainWindow(QMainWindow):
         self._update_queue_status()
 
     def _update_queue_status(self) -> None:
-        self.queue_status.setText(queue_summary(self.model, self.scheduler.held))
+        held = self.scheduler.held
+        parts = [queue_summary(self.model, held), queue_eta(self.model, self.scheduler.rates, held)]
+        self.queue_status.setText("  ·  ".join(p for p in parts if p))
+        progress = queue_progress(self.model, self.scheduler.batch)
+        self.taskbar.show(progress, len(videos_left(self.model)))
         if not self._closing:
             self.estimate.update_for(list(self.model), self.selected(), self.settings)
 
@@ -548,6 +572,7 @@ class MainWindow(QMainWindow):
         self.cache.shutdown()
         self.preview.shutdown()
         self.notifier.close()
+        self.taskbar.clear()
         QApplication.instance().removeEventFilter(self._keys)
         self._closed = True
         self.close()

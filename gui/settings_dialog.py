@@ -65,6 +65,11 @@ class SettingsDialog(QDialog):
                 form.addRow("", editor)
             else:
                 form.addRow(spec.label, editor)
+        overview = QCheckBox(APP_FIELDS["overview"].label)
+        overview.setToolTip(APP_FIELDS["overview"].help)
+        overview.setAccessibleDescription(APP_FIELDS["overview"].help)
+        self._editors["overview"] = overview
+        form.addRow("", overview)
 
         # Where to process: the backend, then the settings of the one chosen.
         where = QGroupBox("Where to process")
@@ -208,6 +213,7 @@ class SettingsDialog(QDialog):
             output_folder=Path(output).expanduser(),
             ffmpeg=str(_get(self._editors["ffmpeg"])).strip(),
             time_display=str(_get(self._editors["time_display"])),
+            overview=bool(_get(self._editors["overview"])),
             backend_values={key: self.backend_values(item) for key, item in BACKENDS.items()},
         )
 

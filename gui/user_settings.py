@@ -51,6 +51,11 @@ APP_FIELDS: dict[str, AppField] = {
         "Source timecode (HH:MM:SS:FF) when the video has one, or the time elapsed since "
         "its start: on the timeline, in the marks and in copied times.",
     ),
+    "overview": AppField(
+        "Overview first",
+        "Start each job with coarse pictures of the whole video, seconds after it starts; "
+        "the timeline shows them, marked approximate, until the stills replace them.",
+    ),
 }
 
 
@@ -90,6 +95,7 @@ class UserSettings:
     output_folder: Path = field(default_factory=default_output_folder)
     ffmpeg: str = ""
     time_display: str = TIMECODE
+    overview: bool = True  # each job starts with its overview pass (core.overview)
     # Each backend's own settings, by backend key and field name; missing ones take their
     # defaults, so this always holds every field of every backend.
     backend_values: Mapping[str, Mapping[str, FieldValue]] = field(
@@ -213,6 +219,10 @@ class SettingsStore:
 
 def _coerce(name: str, raw: object) -> Any:
     text = str(raw)
+    if name == "overview":
+        if text.strip().lower() not in ("true", "false"):
+            raise ValueError("not true or false")
+        return text.strip().lower() == "true"
     if name == "output_folder":
         if not text.strip():
             raise ValueError("empty folder")

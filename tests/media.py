@@ -220,6 +220,15 @@ AUDIO_FIRST_MKV = Spec(
 # MPEG-TS with keyframes 5 s apart: its seeking does not land on keyframes.
 LONG_GOP_TS = Spec("long-gop.ts", step_source(8), codec=[*H264, "-g", "125", "-sc_threshold", "0"])
 
+# Keyframes every 2 s exactly (no scene cuts): an overview picture per keyframe.
+KEYFRAMES_MP4 = Spec(
+    "keyframes.mp4", step_source(20), codec=[*H264, "-g", "50", "-sc_threshold", "0"]
+)
+# Every picture a keyframe, over a minute: the overview keeps one every 0.6 s.
+ALL_KEYFRAMES_MP4 = Spec("all-keyframes.mp4", step_source(60), codec=[*H264, "-g", "1"])
+# An intra-only codec: the overview drops packets before decoding them.
+MJPEG_AVI = Spec("mjpeg.avi", step_source(20), codec=["-c:v", "mjpeg", "-q:v", "8"])
+
 # Start timecodes: a QuickTime tmcd track (also shown on the video stream), drop-frame at
 # 29.97, Matroska's and MXF's container tags; and a tag that is no timecode at all.
 TIMECODE_MOV = Spec(

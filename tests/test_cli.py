@@ -17,8 +17,10 @@ import psutil
 import pytest
 
 from core import __version__
+from core.cli.progress_view import ProgressView
+from core.events import JobFinished, JobProgress, JobStarted
 from core.layout import MANIFEST_NAME, frame_relpath, gif_relpath, job_dir_for
-from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest
+from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest, SourceInfo
 from core.settings import Settings
 
 from . import media, systems
@@ -301,3 +303,24 @@ def test_progress_bar_on_a_terminal(make_video, tmp_path: Path) -> None:
     assert "Traceback" not in screen
     assert "done      " in screen and "(3/3 snippets, 8 frames)" in screen
     assert stdout == ""
+
+
+def test_the_terminal_bar_says_estimating_until_it_has_a_time_left() -> None:
+    view = ProgressView()
+    view.handle(JobStarted("job", SourceInfo(name="a.mp4", duration=60.0), Path("m"), 2, 0))
+    view.handle(JobProgress("job", 0.1, 0, 0, 2, None))
+    task = view._progress.tasks[0]
+    assert (task.completed, task.fields["eta"]) == (0.1, "estimating…")
+    view.handle(JobProgress("job", 0.2, 0, 0, 2, 65.0))
+    assert task.fields["eta"] == "1:05 left"
+    view.handle(JobFinished("job", "done", None, Path("m")))
+    assert view._progress.tasks == []
+
+
+def test_the_overview_pass_runs_unless_turned_off(make_video, tmp_path: Path) -> None:
+    video = make_video(media.KEYFRAMES_MP4)
+    for out, extra, expected in (("with", [], 10), ("without", ["--no-overview"], 0)):
+        result = framefan("process", "--json", "--out", out, *FAST, *extra, video, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        record = json_lines(result.stdout)[str(video)]
+        assert len(Manifest.load(tmp_path / record["manifest"]).overview) == expected

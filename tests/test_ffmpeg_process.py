@@ -14,7 +14,7 @@ import pytest
 from core.ffmpeg_locator import ENV_VAR, ffmpeg_version, find_ffmpeg
 from core.ffmpeg_process import BASE_ARGS, FfmpegResult, ProcessGroup, run_ffmpeg
 from core.paths import bundle_dir, is_frozen, resource_path
-from core.progress import ProgressTracker
+from core.progress import EASING, EtaClock, ProgressTracker
 from core.timefmt import format_clock
 
 from . import systems
@@ -259,3 +259,32 @@ def test_shipped_files_are_found_beside_the_packages() -> None:
     assert bundle_dir() == ROOT
     assert resource_path("icon.png") == ROOT / "resources" / "icon.png"
     assert os.path.isdir(bundle_dir() / "core")
+
+
+def test_the_time_left_waits_for_a_measured_speed() -> None:
+    clock = Clock()
+    tracker = ProgressTracker({0: 30.0}, already_done=0.0, total=30.0, clock=clock)
+    clock.now += 1.0
+    tracker.update(0, 0.1)
+    assert tracker.eta is None  # one second of work: "estimating…"
+    clock.now += 1.0
+    tracker.update(0, 0.2)
+    assert tracker.eta == pytest.approx(24 * 2 / 6)
+
+
+def test_the_time_shown_counts_down_and_eases_toward_new_estimates() -> None:
+    clock = Clock()
+    shown = EtaClock(clock)
+    assert shown.left() is None
+    shown.set(100.0)
+    clock.now += 10
+    assert shown.left() == pytest.approx(90.0)  # between estimates, it runs down
+    shown.set(60.0)  # an estimate far from what is shown moves it part of the way
+    assert shown.left() == pytest.approx(90.0 + EASING * (60.0 - 90.0))
+    for _ in range(20):
+        shown.set(60.0)
+    assert shown.left() == pytest.approx(60.0, abs=0.1)
+    clock.now += 1000
+    assert shown.left() == 0.0  # never below zero
+    shown.set(None)  # paused, or finished: nothing shown
+    assert shown.left() is None

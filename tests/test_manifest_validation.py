@@ -16,11 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.errors import ManifestError
-from core.layout import MANIFEST_NAME, gif_relpath
+from core.layout import MANIFEST_NAME, gif_relpath, overview_relpath
 from core.manifest import (
     DONE,
     MANIFEST_MINOR,
     MAX_MANIFEST_BYTES,
+    FrameRecord,
     Manifest,
     SourceInfo,
 )
@@ -35,6 +36,9 @@ def valid() -> dict:
     manifest = Manifest.planned("clip-0123456789", SOURCE, Settings(snippet_seconds=3))
     manifest.snippets[0].status, manifest.snippets[0].gif = DONE, gif_relpath(0)
     manifest.refresh_frames()
+    manifest.add_overview(
+        [FrameRecord(3.5, overview_relpath(3500)), FrameRecord(0.0, overview_relpath(0))]
+    )
     return json.loads(manifest.to_json())
 
 
@@ -64,6 +68,11 @@ def load_text(tmp_path: Path, text: str) -> Manifest:
         (("snippets", 0, "error", {"a": 1}), "snippets[0].error: must be a string (got an object)"),
         (("frames", 0, "path", "/etc/passwd"), "frames[0].path: must look like frames/000000"),
         (("frames", 0, "t", 8.0), "frames[0].t: 8.0 is after the end of the video"),
+        (("overview", 1, "path", "../../x.jpg"), "overview[1].path: must look like overview/"),
+        (("overview", 1, "path", "overview/12.jpg"), "overview[1].path: must look like overview/"),
+        (("overview", 0, "t", 9.0), "overview[0].t: 9.0 is after the end of the video"),
+        (("overview", 0, "t", -1), "overview[0].t: must be between 0 and"),
+        (("overview", {"t": 0}), "overview: must be a list (got an object)"),
         (("error", ["x"]), "error: must be a string (got a list)"),
         (("minor", -1), "minor: must be between 0 and"),
         (("backend", "../x"), "backend: must look like a name"),
@@ -96,6 +105,23 @@ def test_counts_are_bounded_by_the_duration_and_settings() -> None:
     data["frames"] = [{"t": 0.0, "path": "frames/000000.jpg"}] * 10
     with pytest.raises(ManifestError, match=r"frames: has 10 entries, more than the 9"):
         Manifest.from_dict(data)
+    data = valid()
+    data["overview"] = [{"t": 0.0, "path": "overview/000000000.jpg"}] * 78
+    with pytest.raises(ManifestError, match=r"overview: has 78 entries, more than the 77"):
+        Manifest.from_dict(data)
+
+
+def test_overview_pictures_are_read_back_sorted_by_time() -> None:
+    data = valid()
+    assert [p["t"] for p in data["overview"]] == [0.0, 3.5]  # written sorted
+    data["overview"].reverse()
+    manifest = Manifest.from_dict(data)
+    assert manifest.overview == [
+        FrameRecord(0.0, "overview/000000000.jpg"),
+        FrameRecord(3.5, "overview/000003500.jpg"),
+    ]
+    del data["overview"]  # written before minor 2
+    assert Manifest.from_dict(data).overview == []
 
 
 def test_a_deeply_nested_manifest_is_an_error_not_a_crash(tmp_path: Path) -> None:
@@ -105,9 +131,9 @@ def test_a_deeply_nested_manifest_is_an_error_not_a_crash(tmp_path: Path) -> Non
 
 def test_minor_is_written_and_any_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
     data = valid()
-    assert data["minor"] == MANIFEST_MINOR == 1
+    assert data["minor"] == MANIFEST_MINOR == 2
     data["minor"] = 7
-    data["overview"] = [{"t": 0.0, "path": "overview/0.jpg"}]
+    data["chapters"] = [{"t": 0.0, "title": "Intro"}]
     data["source"]["timecode"] = "01:00:00;02"
     data["source"]["color_space"] = "bt709"
     manifest = Manifest.from_dict(data)

@@ -9,7 +9,8 @@ import pytest
 
 from core.errors import InputRejectedError
 from core.input_safety import as_source
-from core.probe import MediaInfo, probe
+from core.media_header import last_picture_end
+from core.probe import MediaInfo, check_complete, probe, probe_early
 
 from . import media
 
@@ -157,3 +158,28 @@ def test_media_info_as_dict(make_video) -> None:
 )
 def test_start_timecode(make_video, spec: media.Spec, timecode: str | None) -> None:
     assert probed(make_video(spec)).timecode == timecode
+
+
+def test_the_videos_end_is_where_its_last_whole_picture_ends() -> None:
+    listed = [
+        "#tb 0: 1/15360",
+        "#media_type 0: video",
+        "0,      75264,      75776,      512,     8941, 0xef0966f4, F=0x0",
+        "0,      75776,      75264,      512,     8941, 0xef0966f5",  # B-frame: earlier pts
+        "0,      76288,      76288,      512,      277, 0x6f2e84ee, F=0x2",  # cut short
+    ]
+    assert last_picture_end(listed) == pytest.approx((75776 + 512) / 15360)
+    assert last_picture_end(["#tb 0: 1/90000"]) is None  # no packet: nothing read
+
+
+def test_a_truncated_file_is_refused_before_the_work_or_checked_beside_it(
+    make_video, tmp_path: Path
+) -> None:
+    cut = media.truncated_copy(make_video(media.FASTSTART_MP4), tmp_path / "cut.mp4", 0.6)
+    with pytest.raises(InputRejectedError, match="the file is truncated"):
+        asyncio.run(probe_early(cut))  # its end cannot be found: scanned at once
+    info, scan_left = asyncio.run(probe_early(make_video(media.FASTSTART_MP4)))
+    assert scan_left and info.duration == pytest.approx(4.0)
+    asyncio.run(check_complete(make_video(media.FASTSTART_MP4), info))  # whole: no error
+    with pytest.raises(InputRejectedError, match=r"cut.mp4: the file is truncated \(its data"):
+        asyncio.run(check_complete(cut, info))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from core.input_safety import as_source
 from core.layout import WORK_DIR, frame_relpath, gif_relpath
 from core.plan import Snippet, frame_indices, frame_time, plan
 from core.probe import MediaInfo, probe
-from core.render import SnippetOutput, build_args, output_size, render_snippet
+from core.render import SnippetOutput, build_args, output_size, read_progress, render_snippet
 from core.settings import Settings
 
 from . import media
@@ -360,3 +361,38 @@ def test_arguments_are_a_list_with_hostile_names_kept_whole(make_video, tmp_path
     assert args[args.index("-f") + 1] == "mov"  # the probed demuxer, forced
     assert args[args.index("-protocol_whitelist") + 1] == "file"
     assert f"file:{tmp_path}/o%%d/frames/%06d.jpg" in args  # literal % in a folder doubled
+
+
+@pytest.mark.parametrize("frames", [True, False], ids=["stills", "gif-only"])
+def test_progress_moves_while_the_snippet_decodes(make_video, tmp_path: Path, frames: bool) -> None:
+    # ffmpeg's -progress says nothing until every output has started, and the GIF's starts
+    # only once its palette is made from the whole snippet: a bar fed by it sat at 0 % for
+    # most of each render, then jumped.
+    seen: list[tuple[float, float]] = []
+    began = time.monotonic()
+    render(
+        make_video(media.SLOW_MP4),
+        Snippet(1, 12.0, 24.0),
+        Settings(snippet_seconds=12, gif_width=480, frames=frames),
+        tmp_path,
+        threads=1,
+        on_progress=lambda f: seen.append((time.monotonic() - began, f)),
+    )
+    took = time.monotonic() - began
+    early = [f for at, f in seen if at < 0.6 * took]
+    assert any(0.0 < f < 0.9 for f in early), (took, seen)
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] > 0.9
+
+
+def test_progress_is_read_from_whole_lines_only(tmp_path: Path) -> None:
+    log = tmp_path / "progress.log"
+    assert read_progress(log, 0) == (0, None)  # not written yet
+    log.write_bytes(b"frame:0    pts:0       pts_time:0\nframework.progress=1\nframe:1    pts:1")
+    offset, position = read_progress(log, 0)
+    assert position == 0.0 and offset == len(
+        b"frame:0    pts:0       pts_time:0\nframework.progress=1\n"
+    )
+    with log.open("ab") as handle:
+        handle.write(b"       pts_time:0.1\n")
+    assert read_progress(log, offset) == (log.stat().st_size, 0.1)

@@ -18,6 +18,7 @@ from core.events import (
     JobFinished,
     JobProgress,
     JobStarted,
+    OverviewAdded,
     SnippetFailed,
     SnippetFinished,
     SnippetStarted,
@@ -25,6 +26,7 @@ from core.events import (
 from core.layout import (
     LOCK_NAME,
     MANIFEST_NAME,
+    OVERVIEW_DIR,
     WORK_DIR,
     frame_relpath,
     gif_relpath,
@@ -112,6 +114,7 @@ def test_job_renders_every_snippet_and_frame(make_video, tmp_path: Path) -> None
         MANIFEST_NAME,
         *(s.gif for s in manifest.snippets),
         *(f.path for f in manifest.frames),
+        *(p.path for p in manifest.overview),
     }
     assert set(files_under(job)) == expected
     assert (job / LOCK_NAME).is_file()  # what kept other writers out
@@ -282,7 +285,8 @@ def test_changed_settings_start_over(make_video, tmp_path: Path) -> None:
     assert events.started() == [0, 1]
     assert manifest.frames == []
     assert not (job / "frames").exists()  # stills of the old settings are gone
-    assert set(files_under(job)) == {MANIFEST_NAME, gif_relpath(0), gif_relpath(1)}
+    overview = {p.path for p in manifest.overview}
+    assert set(files_under(job)) == {MANIFEST_NAME, gif_relpath(0), gif_relpath(1), *overview}
 
 
 def test_changed_input_starts_over(make_video, tmp_path: Path) -> None:
@@ -505,3 +509,91 @@ def test_the_start_timecode_is_recorded_and_filled_in_on_resume(make_video, tmp_
     again = asyncio.run(runner.run_job(video, job))
     assert again.source.timecode == "00:59:59;28"
     assert gif.stat().st_mtime_ns == before
+
+
+# -- the overview pass, where to render first, a file found truncated late ---------------------
+
+
+def test_overview_pictures_are_listed_and_announced(make_video, tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    manifest, events = run_job(make_video(media.KEYFRAMES_MP4), job, workers=1)
+    announced = [p for e in events.of(OverviewAdded) for p in e.pictures]
+    assert [p.t for p in manifest.overview] == [float(t) for t in range(0, 20, 2)]
+    assert sorted(announced, key=lambda p: p.t) == manifest.overview
+    assert all((job / p.path).is_file() for p in manifest.overview)
+    assert Manifest.load(job).overview == manifest.overview
+
+
+def test_overview_can_be_turned_off(make_video, tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    recorder = Recorder()
+    runner = LocalRunner(SETTINGS, workers=2, on_event=recorder, overview=False)
+    manifest = asyncio.run(runner.run_job(make_video(media.STEP_MP4), job))
+    assert manifest.status == DONE and manifest.overview == []
+    assert not recorder.of(OverviewAdded)
+    assert not (job / OVERVIEW_DIR).exists()
+
+
+def test_a_resumed_job_keeps_its_overview(make_video, tmp_path: Path) -> None:
+    job = tmp_path / "job"
+    path = make_video(media.KEYFRAMES_MP4)
+    first, _ = run_job(path, job, Settings(snippet_seconds=5, frames=False), workers=1)
+    kept = first.overview
+    (job / gif_relpath(3)).unlink()  # one snippet to do again
+    (job / kept[2].path).unlink()  # and a lost picture is no longer listed
+    again, events = run_job(path, job, Settings(snippet_seconds=5, frames=False), workers=1)
+    assert events.started() == [3]
+    assert kept[2] not in again.overview
+    assert kept[:2] == again.overview[:2]
+    assert again.overview[-1].t == 18.0  # the pass went on from its last picture
+
+
+def test_the_part_looked_at_is_rendered_next(make_video, tmp_path: Path) -> None:
+    control = JobControl()
+    control.look_at(4.0)  # in snippet 1 of 0, 1, 2
+    _, events = run_job(make_video(media.STEP_MP4), tmp_path / "job", workers=1, control=control)
+    assert [e.index for e in events.of(SnippetStarted)] == [1, 2, 0]
+
+
+def test_looking_elsewhere_during_a_run_changes_what_comes_next(make_video, tmp_path: Path) -> None:
+    control = JobControl()
+    events = Recorder()
+
+    def on_event(event: JobEvent) -> None:
+        events(event)
+        if isinstance(event, SnippetStarted) and event.index == 0:
+            control.look_at(22.0)  # while snippet 0 renders: the last one, then from the start
+
+    runner = LocalRunner(Settings(snippet_seconds=8), workers=1, on_event=on_event)
+    job = tmp_path / "job"
+    manifest = asyncio.run(runner.run_job(make_video(media.SLOW_MP4), job, control=control))
+    assert manifest.status == DONE
+    assert [e.index for e in events.of(SnippetStarted)] == [0, 2, 1]
+
+
+def test_a_file_found_truncated_beside_the_work_fails_with_no_folder_left(
+    make_video, tmp_path: Path
+) -> None:
+    # The probe found the video's end without reading every packet; the scan beside the
+    # work reads them, finds the file cut short (here: cut while the job waits paused) and
+    # the job ends as if the probe had refused it.
+    path = tmp_path / "cut.mkv"
+    shutil.copy(make_video(media.H264_MKV), path)
+    control = JobControl()
+    events = Recorder()
+
+    def on_event(event: JobEvent) -> None:
+        events(event)
+        if isinstance(event, JobStarted):
+            control.pause()
+            media.truncated_copy(path, path, 0.5)
+
+    job = tmp_path / "out" / "job"
+    runner = LocalRunner(SETTINGS, workers=1, on_event=on_event, overview=False)
+    manifest = asyncio.run(runner.run_job(path, job, control=control))
+    assert manifest.status == FAILED and manifest.snippets == []
+    assert manifest.error is not None
+    assert manifest.error.startswith("cut.mkv: the file is truncated (its data ends at 0:0")
+    finished = events.of(JobFinished)[0]
+    assert (finished.status, finished.error) == (FAILED, manifest.error)
+    assert not job.exists()  # made for this run: removed, as for an input refused at once

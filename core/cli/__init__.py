@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from .. import __version__
-from . import cloud_sim_cmd, estimate_cmd, export_cmd, process_cmd, selftest_cmd
 
-COMMANDS = (process_cmd, export_cmd, estimate_cmd, cloud_sim_cmd, selftest_cmd)
+# Each command's module, by the command's name. A run imports only its command's: exports
+# bring OpenTimelineIO and Pillow, estimates the cloud's cost model, and their imports would
+# delay every `framefan process` (and its first picture) by as much as a second.
+COMMANDS = {
+    "process": "process_cmd",
+    "export": "export_cmd",
+    "estimate": "estimate_cmd",
+    "cloud-sim": "cloud_sim_cmd",
+    "selftest": "selftest_cmd",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of the ``only`` one named."""
     parser = argparse.ArgumentParser(
         prog="framefan",
         description="Cut videos into snippets; render a GIF and still frames for each.",
@@ -21,24 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"framefan {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in COMMANDS:
-        command.register(commands)
+    for name, module in COMMANDS.items():
+        if only is None or name == only:
+            importlib.import_module(f".{module}", __name__).register(commands)
     return parser
 
 
 def command_names() -> list[str]:
     """The commands' names (``process``, …), e.g. to tell a command from a file name."""
-    return [
-        name
-        for action in build_parser()._actions
-        if isinstance(action, argparse._SubParsersAction)
-        for name in action.choices
-    ]
+    return list(COMMANDS)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    # The global options take no value: the first other word names the command.
+    command = next((word for word in given if not word.startswith("-")), None)
+    parser = build_parser(command if command in COMMANDS else None)
+    args = parser.parse_args(given)
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

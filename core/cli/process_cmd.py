@@ -11,7 +11,7 @@ import signal
 import sys
 from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import FrameFanError, SettingsError
 from ..events import JobEvent, JobFinished
@@ -22,7 +22,9 @@ from ..manifest import DONE, FAILED, PARTIAL, Manifest
 from ..runner import LocalRunner, default_workers
 from ..settings import FIELDS, FieldSpec, Settings
 from ..timefmt import format_clock
-from .progress_view import ProgressView
+
+if TYPE_CHECKING:
+    from .progress_view import ProgressView
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -65,6 +67,15 @@ def register(commands: Any) -> None:
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object per input on stdout"
+    )
+    parser.add_argument(
+        "--no-overview",
+        dest="overview",
+        action="store_false",
+        help=(
+            "skip the overview pass (coarse pictures of the whole video, written first, "
+            "seconds after each job starts)"
+        ),
     )
     add_setting_options(parser)
     _add_options(
@@ -136,7 +147,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 async def _process(args: argparse.Namespace, settings: Settings) -> int:
     out_root: Path = args.out
     show_progress = sys.stderr.isatty() and not args.json
-    view = ProgressView() if show_progress else None
+    view = None
+    if show_progress:  # rich is imported only for a terminal (it takes a while to load)
+        from .progress_view import ProgressView
+
+        view = ProgressView()
     inputs: list[str] = list(args.videos)
 
     def on_event(event: JobEvent) -> None:
@@ -215,8 +230,14 @@ def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend
         from ..cloud.stack import CloudTarget
 
         target = CloudTarget(args.stack, args.profile, args.region)
-        return LambdaRunner(settings, target, on_event=on_event)
-    return LocalRunner(settings, workers=args.workers, on_event=on_event, limits=args.limits)
+        return LambdaRunner(settings, target, on_event=on_event, overview=args.overview)
+    return LocalRunner(
+        settings,
+        workers=args.workers,
+        on_event=on_event,
+        limits=args.limits,
+        overview=args.overview,
+    )
 
 
 def _report(

@@ -1,4 +1,5 @@
-"""Live progress bars for ``framefan process`` on a terminal: one line per job."""
+"""Live progress bars for ``framefan process`` on a terminal: one line per job, with its
+time left eased as in the window (core.progress.EtaClock)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from rich.progress import (
 )
 
 from ..events import JobEvent, JobFinished, JobProgress, JobStarted, UploadProgress
+from ..progress import EtaClock
 from ..timefmt import format_clock
 
 
@@ -28,6 +30,7 @@ class ProgressView:
             console=self._console,
         )
         self._tasks: dict[str, TaskID] = {}
+        self._eta: dict[str, EtaClock] = {}
 
     def __enter__(self) -> ProgressView:
         self._progress.start()
@@ -51,16 +54,21 @@ class ProgressView:
             self._tasks[event.job_id] = self._progress.add_task(
                 name, total=1.0, snippets=f"{event.done}/{event.total} snippets", eta=""
             )
+            self._eta[event.job_id] = EtaClock()
         elif isinstance(event, JobProgress) and event.job_id in self._tasks:
             failed = f", {event.failed} failed" if event.failed else ""
+            clock = self._eta.setdefault(event.job_id, EtaClock())
+            clock.set(event.eta)
+            left = clock.left()
             self._progress.update(
                 self._tasks[event.job_id],
                 completed=event.fraction,
                 snippets=f"{event.done}/{event.total} snippets{failed}",
-                eta=f"ETA {format_clock(event.eta)}" if event.eta is not None else "",
+                eta=f"{format_clock(left)} left" if left is not None else "estimating…",
             )
         elif isinstance(event, UploadProgress) and event.job_id in self._tasks:
             share = event.sent / event.total if event.total else 1.0
             self._progress.update(self._tasks[event.job_id], snippets=f"uploading {share:.0%}")
         elif isinstance(event, JobFinished) and event.job_id in self._tasks:
             self._progress.remove_task(self._tasks.pop(event.job_id))
+            self._eta.pop(event.job_id, None)

@@ -52,6 +52,7 @@ class Follower:
         emit: Callable[[JobEvent], None],
         polling: Polling,
         downloads: int = 8,
+        focus: Callable[[], float | None] | None = None,
     ) -> None:
         self.store = store
         self.cloud_job = cloud_job
@@ -65,6 +66,8 @@ class Follower:
         self._seen: dict[int, str] = {}  # snippet index → ETag of the record last read
         self.tracker = ProgressTracker.for_manifest(manifest)
         self.gave_up = False  # the stall time passed with snippets unsettled
+        # Where the user looks (seconds into the video): results there are downloaded first.
+        self.focus = focus or (lambda: None)
 
     def unsettled(self) -> list[SnippetRecord]:
         return [s for s in self.manifest.snippets if s.status not in (DONE, FAILED)]
@@ -93,7 +96,7 @@ class Follower:
         # read again only once it has been replaced.
         wanted = {
             s.index: s
-            for s in self.unsettled()
+            for s in self._first_looked_at(self.unsettled())
             if s.index in listing and self._seen.get(s.index) != listing[s.index][1]
         }
         if not wanted:
@@ -109,6 +112,13 @@ class Follower:
             await self._settle(wanted[record.index], record)
             changed = True
         return changed
+
+    def _first_looked_at(self, snippets: list[SnippetRecord]) -> list[SnippetRecord]:
+        """``snippets`` in the order to download them: from where the user looks on."""
+        focus = self.focus()
+        if focus is None:
+            return snippets
+        return sorted(snippets, key=lambda s: (s.end <= focus, s.index))
 
     def _counts(self, record: SnippetResult) -> bool:
         if record.fingerprint != self.fingerprint:

@@ -16,6 +16,10 @@ and snippets that failed (or were cancelled, or never answered) are retried thro
 is then followed instead. An upload the cloud has expired is sent again. Cancelling the
 task writes the run's cancel marker, records the job as cancelled and re-raises the
 cancellation.
+
+While the video uploads, its overview (:mod:`core.overview`) is made here, as for a local
+job; and the part the user looks at (:meth:`core.runner.JobControl.look_at`) is downloaded
+first.
 """
 
 from __future__ import annotations
@@ -42,6 +46,7 @@ from ..events import (
     JobEvent,
     JobFinished,
     JobStarted,
+    OverviewAdded,
     SnippetStarted,
     UploadProgress,
 )
@@ -53,10 +58,13 @@ from ..manifest import (
     FAILED,
     PENDING,
     RUNNING,
+    FrameRecord,
     Manifest,
     SnippetRecord,
     SourceInfo,
 )
+from ..manifest_writer import ManifestWriter
+from ..overview import OverviewPass
 from ..plan import frame_indices
 from ..probe import probe
 from ..runner import JobControl, local_file
@@ -101,6 +109,7 @@ class LambdaRunner:
     uploads: int = 2  # videos uploaded at once
     upload_threads: int = 4  # parts of one video sent at once
     part_size: int | None = None  # default: from the file size (upload.part_size_for)
+    overview: bool = True  # make the overview pass while uploading (core.overview)
 
     def __post_init__(self) -> None:
         self._upload_slots = asyncio.Semaphore(max(1, self.uploads))
@@ -128,7 +137,7 @@ class LambdaRunner:
             held = job_folder.lock(job_dir)  # one writer per job folder, as locally
         except (job_folder.JobFolderError, OSError) as exc:
             return refused_outcome(self._emit, job_dir, src.name, self.settings, exc, BACKEND)
-        job = _CloudJob(self, src, job_dir, fresh=held.created)
+        job = _CloudJob(self, src, job_dir, fresh=held.created, control=control)
         with held:
             try:
                 job_folder.check_outputs(job_dir)  # downloads never go through a link
@@ -138,6 +147,7 @@ class LambdaRunner:
             except OSError as exc:
                 return job.fail(f"{src.name}: {exc.strerror or exc}")
             finally:
+                await job.end_overview()
                 if not job.recorded:  # refused before any work: no job folder
                     held.discard_folder()
 
@@ -168,8 +178,18 @@ class LambdaRunner:
 class _CloudJob:
     """One run of one input."""
 
-    def __init__(self, runner: LambdaRunner, src: Source, job_dir: Path, fresh: bool) -> None:
+    def __init__(
+        self,
+        runner: LambdaRunner,
+        src: Source,
+        job_dir: Path,
+        fresh: bool,
+        control: JobControl | None = None,
+    ) -> None:
         self.runner = runner
+        self.control = control
+        self._overview: asyncio.Task[bool] | None = None
+        self._overview_writer: ManifestWriter | None = None
         self.src = src
         self.job_dir = job_dir
         self.fresh = fresh  # the job folder was made for this run
@@ -194,6 +214,8 @@ class _CloudJob:
         path = self.save()
         total, done = len(self.manifest.snippets), self.manifest.counts()[DONE]
         runner._emit(JobStarted(self.job_id, self.manifest.source, path, total, done))
+        if runner.overview and done < total:
+            self._start_overview(info)
         try:
             self.session = await runner._connect()
             limits = CloudLimits.from_output(self.session.resources.job_limits)
@@ -432,6 +454,7 @@ class _CloudJob:
             self.job_dir,
             runner._emit,
             replace(runner.polling, stall=runner.stall()),
+            focus=(lambda: self.control.focus) if self.control is not None else None,
         )
         follower.reset_pending()
         follower.save()
@@ -441,10 +464,41 @@ class _CloudJob:
         await follower.follow()
         if follower.gave_up:
             self._save_state(gave_up=self.run_id)  # a rerun retries, not follows, this run
+        await self.end_overview()
         local.status = local.settled_status()
         path = self.save()
         runner._emit(JobFinished(self.job_id, local.status, local.error, path))
         return local
+
+    # -- the overview, made here while the video uploads -------------------------------------
+
+    def _start_overview(self, info: Any) -> None:
+        manifest = self.manifest
+        assert manifest is not None
+        self._overview_writer = ManifestWriter(
+            manifest, self.job_dir, lambda exc: log.warning("%s: %s", self.src.name, exc)
+        )
+
+        def listed(pictures: list[FrameRecord]) -> None:
+            if self.manifest is not manifest:  # the job failed: its pictures are not listed
+                return
+            manifest.add_overview(pictures)
+            if self._overview_writer is not None:
+                self._overview_writer.save_soon()
+            self.runner._emit(OverviewAdded(self.job_id, tuple(pictures)))
+
+        sweep = OverviewPass(self.src, info, self.job_dir, listed, ffmpeg=self.runner.ffmpeg)
+        self._overview = asyncio.ensure_future(sweep.run())
+
+    async def end_overview(self) -> None:
+        """Stop the overview pass if it still runs (its pictures so far stay listed)."""
+        task, self._overview = self._overview, None
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        if self._overview_writer is not None:
+            self._overview_writer.close()
+            self._overview_writer = None
 
     # -- ending -------------------------------------------------------------------------------
 

@@ -1,14 +1,17 @@
 """The preview of the selected job: large still at the current position, the current
 snippet's GIF beside it (following the playhead), the timeline below; updated live as
-snippets finish. When there is no job to show, the still and the timeline say why, and what
-to do."""
+snippets finish and overview pictures arrive. When there is no job to show, the still and
+the timeline say why, and what to do.
+
+When the playhead or the pointer rests over a part not rendered yet, :attr:`lookingAt`
+says where, so that the job renders that part next."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QPainter, QPaintEvent, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -44,13 +47,18 @@ SIDE_MIN = 150
 SIDE_MAX = 260
 MARGINS = 14
 SPACING = 14
+# The playhead or the pointer counts as resting over a part once it has stayed this long.
+LOOK_REST_MS = 350
 SELECT_A_JOB = "Select a job in the queue, or drop videos on the window."
 
 
 class PreviewPanel(QWidget):
+    lookingAt = Signal(float)  # seconds into the video: resting over a part not rendered yet
+
     def __init__(self, cache: ImageCache, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._cache = cache
+        self._looked_at: float | None = None
         self._model: TimelineModel | None = None
         self._hover_key: ImageKey | None = None
         self._last_t = 0.0
@@ -81,6 +89,11 @@ class PreviewPanel(QWidget):
         self._gif_timer.setSingleShot(True)
         self._gif_timer.setInterval(GIF_SETTLE_MS)
         self._gif_timer.timeout.connect(self._show_gif_now)
+        self._look_timer = QTimer(self)
+        self._look_timer.setObjectName("lookRest")
+        self._look_timer.setSingleShot(True)
+        self._look_timer.setInterval(LOOK_REST_MS)
+        self._look_timer.timeout.connect(self._looked)
 
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
@@ -178,6 +191,7 @@ class PreviewPanel(QWidget):
         """No job to show: ``message`` says why, ``hint`` (on the timeline) what to do."""
         self._model = None
         self._gif_timer.stop()
+        self._look_timer.stop()
         self.side.hide()  # nothing to tell about no job
         self._show_transport(False)
         self.timeline.set_model(None, hint)
@@ -220,6 +234,17 @@ class PreviewPanel(QWidget):
         else:
             self._update_details()
 
+    def add_overview(self, pictures: list[tuple[float, Path]]) -> None:
+        """Overview pictures of the shown job now exist: they stand in where nothing is
+        rendered yet."""
+        model = self._model
+        if model is None:
+            return
+        model.add_overview(pictures)
+        self.timeline.update()
+        if not self.frame_view.image() or self.frame_view.approximate():
+            self._show_position(self.timeline.position())
+
     def forget_pictures(self, job_dir: Path) -> None:
         """The job in ``job_dir`` starts (perhaps over): its GIFs are to be read again."""
         if self.job_dir() == job_dir:
@@ -233,6 +258,7 @@ class PreviewPanel(QWidget):
 
     def shutdown(self) -> None:
         self._gif_timer.stop()
+        self._look_timer.stop()
         self.timeline.stop()
         self.gif_view.stop()
 
@@ -269,7 +295,7 @@ class PreviewPanel(QWidget):
         step, self._last_t = t - self._last_t, t
         n = model.frame_at(t)
         snippet = model.snippet_at(t)
-        picture = model.picture(n) if n is not None else None
+        picture = model.picture_at(t)
         if picture is not None:
             image = self._cache.load_now(ImageKey.of(picture.path))
             message = "" if image else f"Cannot read {picture.path.name}"
@@ -285,6 +311,22 @@ class PreviewPanel(QWidget):
             self._show_gif_now()
         self._update_clock()
         self._update_details()
+        self._watch_rest(t)
+
+    def _watch_rest(self, t: float | None) -> None:
+        """Start waiting for the playhead or the pointer to rest at ``t`` (None: the
+        pointer left: the playhead's place counts again)."""
+        model = self._model
+        self._looked_at = t if t is not None else self.timeline.position()
+        if model is None or model.snippet_done(model.snippet_at(self._looked_at)):
+            self._look_timer.stop()
+        else:
+            self._look_timer.start()
+
+    def _looked(self) -> None:
+        model, t = self._model, self._looked_at
+        if model is not None and t is not None and not model.snippet_done(model.snippet_at(t)):
+            self.lookingAt.emit(t)
 
     def _show_gif_now(self) -> None:
         model = self._model
@@ -357,12 +399,12 @@ class PreviewPanel(QWidget):
     def _show_hover(self, t: float | None) -> None:
         model = self._model
         anchor = self.timeline.hover_anchor()
+        self._watch_rest(t)
         if t is None or model is None or anchor is None:
             self.hover.hide()
             self._hover_key = None
             return
-        n = model.frame_at(t)
-        picture = model.picture(n) if n is not None else None
+        picture = model.picture_at(t)
         image = None
         self._hover_key = None
         if picture is not None:

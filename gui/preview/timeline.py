@@ -44,7 +44,9 @@ LANE_GAP = 3
 LANE_H = 12  # the marks' lane, below the snippets' band
 TICK_ROOM = 16  # pixels between one ruler label and the next tick
 _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
-APPROXIMATE_OPACITY = 0.6  # an approximate thumbnail is drawn faded
+APPROXIMATE_OPACITY = 0.75  # an approximate thumbnail is drawn faded
+PENDING_VEIL = 200  # opacity (of 255) of the veil over parts not rendered yet
+PENDING_VEIL_OVER_OVERVIEW = 90  # … where overview pictures stand in
 
 FAILED_COLOR = QColor("#d64545")
 NO_JOB = "No job selected"
@@ -250,8 +252,7 @@ class Timeline(QWidget):
         slots = math.ceil(strip.width() / size.width())
         for slot in range(slots):
             left = strip.left() + slot * size.width()
-            n = model.frame_at(self.slot_time(left))
-            picture = model.picture(n) if n is not None else None
+            picture = model.picture_at(self.slot_time(left))
             if picture is None:
                 continue
             key = ImageKey.of(picture.path, pixel_size)
@@ -270,9 +271,10 @@ class Timeline(QWidget):
     def _paint_unrendered(
         self, painter: QPainter, model: TimelineModel, strip: QRect, palette: QPalette
     ) -> None:
-        """Veil the parts of the strip whose snippets are not rendered (yet)."""
+        """Veil the parts of the strip whose snippets are not rendered (yet): lightly where
+        overview pictures stand in (they stay visible, hatched as approximate)."""
         pending = QColor(palette.color(QPalette.ColorRole.Window))
-        pending.setAlpha(200)
+        pending.setAlpha(PENDING_VEIL_OVER_OVERVIEW if model.overview else PENDING_VEIL)
         hatch = QBrush(palette.color(QPalette.ColorRole.Mid), Qt.BrushStyle.BDiagPattern)
         failed = QColor(FAILED_COLOR)
         failed.setAlpha(90)

@@ -11,13 +11,16 @@ marked ``approximate`` so views can badge it), else nothing ("not rendered yet")
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.layout import frame_relpath, gif_relpath
 from core.manifest import DONE, FAILED, Manifest
 from core.manifest_schema import MAX_DURATION
+from core.overview import spacing
 from core.plan import EPSILON, frame_indices, frame_time
 from core.settings import Settings
 
@@ -44,6 +47,10 @@ class TimelineModel:
     # Approximate pictures spread over the video, by time (ascending): shown where the
     # fine still is not rendered yet.
     overview: list[tuple[float, Path]] = field(default_factory=list)
+    _overview_reach: float = field(default=0.0, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.add_overview([])  # sorted, and how far a picture may stand in
 
     @classmethod
     def from_manifest(cls, manifest: Manifest, job_dir: Path) -> TimelineModel | None:
@@ -53,7 +60,7 @@ class TimelineModel:
         # paint code against any other source all the same.
         if not manifest.snippets or not source.duration or not math.isfinite(source.duration):
             return None
-        return cls(
+        model = cls(
             job_dir=job_dir,
             name=source.name,
             duration=min(source.duration, MAX_DURATION),
@@ -63,6 +70,8 @@ class TimelineModel:
             width=source.width or 16,
             height=source.height or 9,
         )
+        model.add_overview((p.t, job_dir / p.path) for p in manifest.overview)
+        return model
 
     # -- shape ----------------------------------------------------------------------------
 
@@ -141,14 +150,34 @@ class TimelineModel:
             return Picture(path)
         return self.approximation(frame_time(n, self.settings))
 
+    def picture_at(self, t: float) -> Picture | None:
+        """The best picture there is of time ``t``: of the still shown then, or, for a job
+        without stills, the overview picture near it."""
+        n = self.frame_at(t)
+        return self.picture(n) if n is not None else self.approximation(t)
+
     def approximation(self, t: float) -> Picture | None:
-        """The overview picture nearest to ``t``, if there is any."""
+        """The overview picture nearest to ``t``, if there is one near enough: between two
+        pictures, the nearer; past the first or the last one (the overview pass has not got
+        there yet), one no further than the pictures are apart."""
         if not self.overview:
             return None
         index = bisect.bisect_left(self.overview, t, key=lambda item: item[0])
         near = [i for i in (index - 1, index) if 0 <= i < len(self.overview)]
         best = min(near, key=lambda i: abs(self.overview[i][0] - t))
+        if len(near) == 1 and abs(self.overview[best][0] - t) > self._overview_reach:
+            return None
         return Picture(self.overview[best][1], approximate=True)
+
+    def add_overview(self, pictures: Iterable[tuple[float, Path]]) -> None:
+        """Overview pictures (time, file) that now exist; one at a time already listed
+        replaces it."""
+        merged = dict(self.overview)
+        merged.update(pictures)
+        self.overview = sorted(merged.items())
+        times = [t for t, _ in self.overview]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
+        self._overview_reach = max([spacing(self.duration), *gaps])
 
     def gif_path(self, index: int) -> Path | None:
         return self.job_dir / gif_relpath(index) if self.snippet_done(index) else None

@@ -21,6 +21,7 @@ from core.atomic import write_atomic
 from core.errors import FrameFanError
 from core.layout import MANIFEST_NAME
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, PENDING, RUNNING, Manifest
+from core.progress import EtaClock
 from core.safe_read import read_job_file
 from core.settings import Settings
 
@@ -62,7 +63,8 @@ class QueueEntry:
     done: int = 0
     failed: int = 0
     total: int = 0
-    eta: float | None = None
+    eta: float | None = None  # the last estimate of the seconds left (see eta_left)
+    eta_clock: EtaClock = field(default_factory=EtaClock, repr=False, compare=False)
     phase: str | None = None  # UPLOAD or SNIPPETS, for a running job that uploads first
     upload_sent: int = 0  # bytes
     upload_total: int = 0
@@ -101,6 +103,15 @@ class QueueEntry:
         no folder, and only a different file could do better."""
         return self.status == FAILED and self.job_dir is None and self.input is not None
 
+    def set_eta(self, eta: float | None) -> None:
+        """A new estimate of the seconds left (None: none, or not running)."""
+        self.eta = eta
+        self.eta_clock.set(eta)
+
+    def eta_left(self) -> float | None:
+        """The seconds left as shown: counting down between estimates, eased."""
+        return self.eta_clock.left()
+
     def elapsed_now(self) -> float:
         if self.run_started is None:
             return self.elapsed
@@ -135,7 +146,8 @@ class QueueEntry:
 
     def mark_unreadable(self, reason: str) -> None:
         self.status, self.error = UNREADABLE, reason
-        self.fraction, self.eta = 0.0, None
+        self.fraction = 0.0
+        self.set_eta(None)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -1,6 +1,7 @@
 """The picture that stands for a video in its queue row: the still at about a tenth of the
 video, or, when that one is black (a fade-in, a black leader), the first still that is not.
-A job without stills uses its GIFs' first pictures the same way.
+A job without stills uses its GIFs' first pictures the same way. Until the still at a tenth
+is rendered, the overview picture nearest to it stands in (seconds after the job starts).
 
 :func:`choose_poster` blocks (it reads the manifest and decodes a few tiny images): run it
 in a worker thread. :class:`PosterKeeper` does, and keeps each entry's poster current while
@@ -38,26 +39,35 @@ _DARK_PEAK = 48  # … when no part of it is brighter than this either
 
 
 def candidates(manifest: Manifest, job_dir: Path) -> list[Path]:
-    """Pictures to try, best first: the one at about a tenth of the video, then rendered
-    ones from the start (at most :data:`MAX_LOOKS` of them, spread out)."""
+    """Pictures to try, best first: the still at about a tenth of the video, else the
+    overview picture nearest to it; then rendered ones from the start, then overview
+    pictures (at most :data:`MAX_LOOKS` of each, spread out)."""
     duration = manifest.source.duration or 0.0
-    done = [s for s in manifest.snippets if s.status == DONE]
-    if not done or duration <= 0:
+    if duration <= 0:
         return []
     target = duration * POSTER_AT
-    if manifest.settings.frames:
+    done = [s for s in manifest.snippets if s.status == DONE]
+    paths: list[Path] = []
+    best = None
+    if done and manifest.settings.frames:
         rendered = [n for s in done for n in frame_indices(s.start, s.end, manifest.settings)]
         interval = manifest.settings.frame_interval
         first = min(rendered, key=lambda n: (abs(n * interval - target), n)) if rendered else None
         paths = [job_dir / frame_relpath(n) for n in rendered]
         best = job_dir / frame_relpath(first) if first is not None else None
-    else:
+    elif done:
         paths = [job_dir / s.gif for s in done if s.gif]
         nearest = min(done, key=lambda s: (abs(s.start - target), s.index))
         best = job_dir / nearest.gif if nearest.gif else None
-    step = max(1, math.ceil(len(paths) / MAX_LOOKS))
+    overview = [job_dir / p.path for p in manifest.overview]
+    if manifest.overview and (best is None or not _at_a_tenth(manifest, best)):
+        nearest_overview = min(manifest.overview, key=lambda p: abs(p.t - target))
+        best = job_dir / nearest_overview.path
     ordered = [best] if best is not None else []
-    return ordered + [p for p in paths[::step] if p != best]
+    for group in (paths, overview):
+        step = max(1, math.ceil(len(group) / MAX_LOOKS))
+        ordered += [p for p in group[::step] if p not in ordered]
+    return ordered
 
 
 def darkness(path: Path) -> bool | None:

@@ -31,6 +31,7 @@ from core.events import (
     JobFinished,
     JobProgress,
     JobStarted,
+    OverviewAdded,
     SnippetFailed,
     SnippetFinished,
     SnippetStarted,
@@ -39,6 +40,7 @@ from core.events import (
 from core.layout import MANIFEST_NAME, job_dir_for
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, RUNNING, Manifest
 from core.preflight import MIN_FREE_BYTES, Problem, check_free_space, check_output_folder
+from core.progress import EASING
 from core.runner import JobControl
 
 from ..auto_backend import choose
@@ -56,6 +58,7 @@ _BUSY_CHECK_MS = 2000  # how often a job in use elsewhere looks whether it is fr
 class JobScheduler(QObject):
     jobStarted = Signal(str)  # entry id: its manifest now exists
     snippetChanged = Signal(str, int, str)  # entry id, snippet index, its new status
+    overviewAdded = Signal(str, object)  # entry id, tuple of core.manifest.FrameRecord
     jobFinished = Signal(str)  # entry id
     jobWaiting = Signal(str)  # entry id: its folder is in use elsewhere; it starts later
     problemFound = Signal(object)  # core.preflight.Problem
@@ -83,6 +86,10 @@ class JobScheduler(QObject):
         self._controls: dict[str, JobControl] = {}
         self._queue_paused: set[str] = set()  # jobs held by the queue's pause, not by hand
         self._finished = Counter[str]()
+        # Seconds of work per second of video, by backend, as the latest jobs measured (for
+        # the time the waiting ones will take).
+        self.rates: dict[str, float] = {}
+        self.batch: set[str] = set()  # jobs started since the queue last stood idle
         self._closing = False
         self._ticker = QTimer(self)
         self._ticker.setInterval(_TICK_MS)
@@ -166,7 +173,8 @@ class JobScheduler(QObject):
             return  # its backend cannot hold a job (the work runs elsewhere)
         control.pause()
         entry.stop_clock()
-        entry.status, entry.eta = PAUSED, None
+        entry.status = PAUSED
+        entry.set_eta(None)
         self._model.touch(entry_id, structural=True)
 
     def resume(self, entry_id: str) -> None:
@@ -177,6 +185,13 @@ class JobScheduler(QObject):
         control.resume()
         entry.status, entry.run_started = RUNNING, time.monotonic()
         self._model.touch(entry_id, structural=True)
+
+    def look_at(self, entry_id: str, t: float) -> None:
+        """The user looks at ``t`` seconds into a running job's video, where nothing is
+        rendered yet: that part is rendered (or downloaded) next."""
+        control = self._controls.get(entry_id)
+        if control is not None:
+            control.look_at(t)
 
     def cancel(self, entry_id: str) -> None:
         entry = self._model.entry(entry_id)
@@ -206,7 +221,8 @@ class JobScheduler(QObject):
     def _queue_again(self, entry: QueueEntry) -> None:
         if entry.input is None or not entry.finished:
             return
-        entry.status, entry.error, entry.eta = QUEUED, None, None
+        entry.status, entry.error = QUEUED, None
+        entry.set_eta(None)
         self._model.touch(entry.id, structural=True)
         self._pump()
 
@@ -229,10 +245,12 @@ class JobScheduler(QObject):
             if busy[chosen.key] >= chosen.concurrent_jobs:
                 continue
             busy[chosen.key] += 1
-            entry.status, entry.error, entry.eta, entry.phase = RUNNING, None, None, None
+            entry.status, entry.error, entry.phase = RUNNING, None, None
+            entry.set_eta(None)
             entry.upload_sent = entry.upload_total = 0
             entry.run_started = time.monotonic()
             self._model.touch(entry.id, structural=True)
+            self.batch.add(entry.id)
             self._tasks[entry.id] = asyncio.ensure_future(self._run(entry, chosen))
         if self._tasks and not self._ticker.isActive():
             self._ticker.start()
@@ -252,7 +270,8 @@ class JobScheduler(QObject):
             self._controls.pop(entry.id, None)
             self._queue_paused.discard(entry.id)
             entry.stop_clock()
-            entry.eta = entry.phase = entry.notice = None
+            entry.phase = entry.notice = None
+            entry.set_eta(None)
         if cancelled and not self._closing:
             await self._reread(entry)
         self._tasks.pop(entry.id, None)
@@ -290,6 +309,7 @@ class JobScheduler(QObject):
             lambda event: self._on_event(entry.id, event),
             current.values_of(chosen.key),
             current.limits,
+            current.overview,
         )
         problems = await loop.run_in_executor(
             self._checks, self._preflight, chosen, options, job_dir.parent
@@ -355,6 +375,7 @@ class JobScheduler(QObject):
             self._ticker.stop()
             waiting = any(e.status == QUEUED and e.input for e in self._model)
             if not waiting and not self._held:
+                self.batch.clear()
                 self._announce()
 
     def _announce(self) -> None:
@@ -403,8 +424,13 @@ class JobScheduler(QObject):
             self._uploaded(entry)
         elif isinstance(event, JobProgress):
             self._uploaded(entry)
-            entry.fraction, entry.eta = event.fraction, event.eta
+            entry.fraction = event.fraction
+            if entry.status == RUNNING:  # a paused job shows no time left
+                entry.set_eta(event.eta)
+                self._measure_rate(entry, event)
             entry.done, entry.failed, entry.total = event.done, event.failed, event.total
+        elif isinstance(event, OverviewAdded):
+            self.overviewAdded.emit(entry_id, event.pictures)
         elif isinstance(event, SnippetFinished):
             self._uploaded(entry)
             self.snippetChanged.emit(entry_id, event.index, DONE)
@@ -414,6 +440,16 @@ class JobScheduler(QObject):
         elif isinstance(event, JobFinished):
             entry.error = event.error or entry.error
         self._model.touch(entry_id)
+
+    def _measure_rate(self, entry: QueueEntry, event: JobProgress) -> None:
+        """Seconds of work per second of video, from the job's estimate (eased, as is the
+        estimate itself)."""
+        left = (1.0 - event.fraction) * (entry.duration or 0.0)
+        if event.eta is None or left <= 1.0:
+            return
+        rate = event.eta / left
+        known = self.rates.get(entry.backend)
+        self.rates[entry.backend] = rate if known is None else known + EASING * (rate - known)
 
     @staticmethod
     def _uploaded(entry: QueueEntry) -> None:

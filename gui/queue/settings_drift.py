@@ -84,7 +84,7 @@ def describe_change(old: UserSettings, new: UserSettings, entries: Iterable[Queu
             )
         said.append(text + ".")
     backend_values_changed = new.backend_values != old.backend_values
-    if new.ffmpeg != old.ffmpeg or backend_values_changed:
+    if new.ffmpeg != old.ffmpeg or new.overview != old.overview or backend_values_changed:
         said.append("The other changes apply to jobs that start from now on.")
     if new.time_display != old.time_display:
         said.append(f"Times are shown as {TIME_DISPLAYS[new.time_display].lower()}.")

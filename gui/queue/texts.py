@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 
 from PySide6.QtCore import QLocale
 
@@ -79,7 +79,8 @@ def progress_text(entry: QueueEntry) -> str:
         if entry.phase == SNIPPETS:
             parts.insert(0, "Rendering snippets")
         if entry.status == RUNNING:
-            parts.append("estimating…" if entry.eta is None else f"{format_clock(entry.eta)} left")
+            left = entry.eta_left()
+            parts.append("estimating…" if left is None else f"{format_clock(left)} left")
         return " · ".join(parts)
     if entry.status == DONE and elapsed >= 1:
         return f"Took {format_clock(elapsed)}"
@@ -153,6 +154,65 @@ def queue_summary(entries: Iterable[QueueEntry], held: bool) -> str:
     if held:
         parts.insert(0, "Queue paused")
     return "  ·  ".join(parts) or "Queue empty"
+
+
+def videos_left(entries: Iterable[QueueEntry]) -> list[QueueEntry]:
+    """The jobs still to do: running, paused or waiting."""
+    return [e for e in entries if e.active or (e.status in (QUEUED, BUSY) and e.input)]
+
+
+def queue_progress(entries: Iterable[QueueEntry], batch: Collection[str]) -> float | None:
+    """The share done of the queue's work since it last stood idle (the jobs of ``batch``
+    and those left), each job weighed by its length; None when no job is under way."""
+    entries = list(entries)
+    left = videos_left(entries)
+    if not any(e.active for e in left):
+        return None
+    counted = [e for e in entries if e.id in batch or e in left]
+    lengths = [e.duration for e in counted if e.duration and math.isfinite(e.duration)]
+    typical = sum(lengths) / len(lengths) if lengths else 1.0
+    total = done = 0.0
+    for entry in counted:
+        known = entry.duration and math.isfinite(entry.duration)
+        weight = entry.duration if known else typical
+        total += weight
+        done += weight * (1.0 if entry.finished else shown_fraction(entry))
+    return done / total if total else None
+
+
+def queue_eta(entries: Iterable[QueueEntry], rates: Mapping[str, float], held: bool) -> str:
+    """How many videos are left and, once it can be said, about how long they take:
+    "3 videos, about 4 min left" (running jobs: their own time left; waiting ones: their
+    length at the speed the latest jobs of their backend measured)."""
+    left = videos_left(entries)
+    if not left:
+        return ""
+    videos = f"{len(left)} video{'s' if len(left) > 1 else ''}"
+    if held and not any(e.status == RUNNING for e in left):
+        return f"{videos} left"
+    total = 0.0
+    for entry in left:
+        seconds = entry.eta_left() if entry.status == RUNNING else None
+        if seconds is None and entry.status != RUNNING:
+            rate = rates.get(entry.backend)
+            duration = entry.duration if entry.duration and math.isfinite(entry.duration) else None
+            if rate is not None and duration is not None:
+                seconds = rate * duration * (1.0 - min(1.0, max(0.0, entry.fraction)))
+        if seconds is None:
+            return f"{videos}, estimating…"
+        total += seconds
+    return f"{videos}, about {rough_duration(total)} left"
+
+
+def rough_duration(seconds: float) -> str:
+    """A duration as people say it when it is an estimate: "40 s", "4 min", "1 h 20 min"."""
+    if seconds < 100:
+        return f"{max(5, 5 * round(seconds / 5))} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def _size(count: int) -> str:

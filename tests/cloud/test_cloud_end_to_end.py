@@ -10,19 +10,22 @@ from pathlib import Path
 
 from PIL import Image
 
+from core.cloud.follow import Follower, Polling
 from core.cloud.keys import RESULTS_PREFIX, UPLOADS_PREFIX
 from core.cloud.runner import STATE_NAME
 from core.events import (
     JobFinished,
     JobProgress,
     JobStarted,
+    OverviewAdded,
     SnippetFinished,
     SnippetStarted,
     UploadProgress,
 )
 from core.layout import MANIFEST_NAME
-from core.manifest import DONE, Manifest
+from core.manifest import DONE, Manifest, SourceInfo
 from core.runner import LocalRunner
+from core.settings import Settings
 
 from .conftest import SETTINGS, make_runner
 
@@ -59,6 +62,10 @@ def test_cloud_job_matches_the_local_backend(aws_env, named_clip, tmp_path):
         (s.index, s.start, s.end, s.status, s.gif) for s in local.snippets
     ]
     assert saved.frames == local.frames
+    # The overview is made here while the video uploads, as for a local job.
+    assert saved.overview and saved.overview == local.overview
+    shown = [p for e in events if isinstance(e, OverviewAdded) for p in e.pictures]
+    assert sorted(shown, key=lambda p: p.t) == saved.overview
     assert saved.source.name == "clip a+b é.mp4"
     assert saved.source.path == local.source.path == str(video.absolute())
     assert saved.source.duration == local.source.duration
@@ -145,3 +152,27 @@ def test_cloud_cli_run_is_reported_like_a_local_one(aws_env, named_clip, tmp_pat
     manifest = Manifest.load(Path(record["manifest"]))
     assert manifest.backend == "lambda" and len(manifest.snippets) == 3
     assert Path(record["manifest"]).parent.parent == out
+
+
+def test_the_part_looked_at_is_downloaded_first(tmp_path):
+    source = SourceInfo(name="v.mp4", duration=10.0, width=160, height=120)
+    manifest = Manifest.planned("job", source, Settings(snippet_seconds=2))
+    focus: list[float | None] = [None]
+    follower = Follower(
+        None,  # type: ignore[arg-type]  # no results are read here
+        "cloud-job",
+        "run",
+        "etag",
+        manifest,
+        tmp_path,
+        lambda event: None,
+        Polling(),
+        focus=lambda: focus[0],
+    )
+
+    def order() -> list[int]:
+        return [s.index for s in follower._first_looked_at(follower.unsettled())]
+
+    assert order() == [0, 1, 2, 3, 4]
+    focus[0] = 5.0  # in snippet 2: it, then those after it, then the rest
+    assert order() == [2, 3, 4, 0, 1]

@@ -24,6 +24,7 @@ def test_settings_persist_across_a_new_window(qtbot, make_window, app_dirs, tmp_
     dialog.editor("gif_width").setValue(320)
     dialog.editor("frame_interval").setValue(2.5)
     dialog.editor("frames").setChecked(False)
+    dialog.editor("overview").setChecked(False)
     dialog.editor("local.workers").setValue(3)
     dialog.editor("output_folder").line.setText(str(tmp_path / "previews"))
     assert not dialog.editor("frame_width").isEnabled()  # no stills: their width is moot
@@ -34,6 +35,7 @@ def test_settings_persist_across_a_new_window(qtbot, make_window, app_dirs, tmp_
             frame_width=0, jpeg_quality=90,
         ),
         output_folder=tmp_path / "previews",
+        overview=False,
     ).with_backend_values("local", workers=3)  # fmt: skip
     assert window.settings == expected
     close_window(qtbot, window)
@@ -76,6 +78,7 @@ def test_saved_values_that_no_longer_validate_fall_back_to_defaults(app_dirs, tm
     raw.setValue("processing/snippet_seconds", "12")
     raw.setValue("backend-local/workers", "lots")
     raw.setValue("app/backend", "mainframe")
+    raw.setValue("app/overview", "sometimes")
     raw.setValue("app/output_folder", str(tmp_path))
     raw.sync()
     loaded = SettingsStore(app_dirs.settings_file).load()
@@ -83,6 +86,7 @@ def test_saved_values_that_no_longer_validate_fall_back_to_defaults(app_dirs, tm
     assert loaded.processing == Settings(snippet_seconds=12)
     assert loaded.values_of("local") == defaults.values_of("local")
     assert loaded.backend == defaults.backend
+    assert loaded.overview is True
     assert loaded.output_folder == tmp_path
     try:
         defaults.with_backend_values("local", workers=0)

@@ -17,7 +17,10 @@ from PySide6.QtWidgets import QMainWindow
 from gui.platform.file_manager import FileManager
 from gui.platform.file_open import receive_opened_files
 from gui.platform.notify import DESKTOP, QueueNotifier
+from gui.platform.taskbar import TaskbarProgress
 from tests.platform.desktop_bus import fake_desktop, needs_dbus, private_bus, wait_for
+
+LAUNCHER = "com.canonical.Unity.LauncherEntry"
 
 
 @pytest.fixture
@@ -172,3 +175,38 @@ def test_files_the_system_opens_are_queued_like_a_drop(qtbot, make_window, tmp_p
     assert window.last_intake.duplicates == [second]
     assert len(window.model) == 3
     app.removeEventFilter(receiver)
+
+
+@needs_dbus
+def test_the_queues_progress_shows_on_the_dock(qtbot, bus):
+    """Docks that follow the Unity launcher API (Ubuntu's, KDE's task manager) read the
+    Update signal with the progress as a double and its visibility as a boolean."""
+    taskbar = TaskbarProgress(platform="linux", bus_address=bus)
+    with fake_desktop(bus, "launcher") as calls:
+        taskbar.show(None, 0)  # nothing shown yet: nothing to hide
+        taskbar.show(0.25, 3)
+        taskbar.show(0.252, 3)  # too small a move to be worth a signal
+        taskbar.show(0.5, 2)
+        taskbar.clear()
+        qtbot.waitUntil(lambda: len(calls.received()) == 3)
+    shape = ("(sa{sv})", "/com/canonical/unity/launcherentry/framefan")
+    uri = "application://framefan.desktop"
+    assert calls.received() == [
+        (
+            LAUNCHER,
+            "Update",
+            [*shape, uri, {"progress": ["d", 0.25], "progress-visible": ["b", True]}],
+        ),
+        (
+            LAUNCHER,
+            "Update",
+            [*shape, uri, {"progress": ["d", 0.5], "progress-visible": ["b", True]}],
+        ),
+        (LAUNCHER, "Update", [*shape, uri, {"progress-visible": ["b", False]}]),
+    ]
+
+
+def test_no_session_bus_means_no_dock_and_no_error(qtbot, tmp_path):
+    taskbar = TaskbarProgress(platform="linux", bus_address=f"unix:path={tmp_path}/no-bus")
+    taskbar.show(0.5, 1)  # said to nobody, silently
+    taskbar.clear()

@@ -1,9 +1,12 @@
-"""The desktop's side of D-Bus for tests: a file manager and a notification server.
+"""The desktop's side of D-Bus for tests: a file manager, a notification server and a dock.
 
 Run by the system's Python with GLib's bindings (python3-gi): ``python3 fake_desktop.py
 ADDRESS SERVICE…``. It connects to the bus at ADDRESS, serves the interfaces of the named
-services (``file-manager``, ``notifications``) as their specifications declare them, and
-prints one JSON line per call received, then ``READY`` once the names are owned. GDBus
+services (``file-manager``, ``notifications``) as their specifications declare them, or
+listens as a dock does (``launcher``: the Unity launcher API's ``Update`` signals), and
+prints one JSON line per call or signal received, then ``READY`` once it is listening.
+A signal's arguments are printed with their D-Bus types (``[type, value]`` for each
+property), which docks check before they use them. GDBus
 checks each call's arguments against the declared signature and answers a wrong one with
 an error, as the real desktops (Nautilus, GNOME Shell, KDE) do.
 """
@@ -57,6 +60,24 @@ def on_call(_conn, _sender, _path, interface, method, parameters, invocation):
     invocation.return_value(REPLIES.get(method))
 
 
+LAUNCHER = "com.canonical.Unity.LauncherEntry"
+
+
+def on_signal(_conn, _sender, path, interface, member, parameters):
+    uri, properties = parameters.get_child_value(0), parameters.get_child_value(1)
+    typed = {}
+    for n in range(properties.n_children()):
+        entry = properties.get_child_value(n)
+        value = entry.get_child_value(1).get_variant()
+        typed[entry.get_child_value(0).unpack()] = [value.get_type_string(), value.unpack()]
+    record = {
+        "interface": interface,
+        "method": member,
+        "args": [parameters.get_type_string(), path, uri.unpack(), typed],
+    }
+    print(json.dumps(record, default=str), flush=True)
+
+
 def main() -> None:
     address, services = sys.argv[1], sys.argv[2:]
     flags = (
@@ -65,6 +86,11 @@ def main() -> None:
     )
     conn = Gio.DBusConnection.new_for_address_sync(address, flags, None, None)
     for service in services:
+        if service == "launcher":
+            conn.signal_subscribe(
+                None, LAUNCHER, "Update", None, None, Gio.DBusSignalFlags.NONE, on_signal
+            )
+            continue
         name, path, xml = INTERFACES[service]
         info = Gio.DBusNodeInfo.new_for_xml(xml).interfaces[0]
         conn.register_object(path, info, on_call, None, None)

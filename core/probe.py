@@ -28,6 +28,7 @@ _TAIL_SECONDS = 5.0
 
 _INPUT_RE = re.compile(r"^Input #0, (?P<formats>.+?), from '")
 _DURATION_RE = re.compile(r"^\s*Duration: (?P<value>N/A|(\d+):(\d{2}):(\d{2}(?:\.\d+)?))")
+_START_RE = re.compile(r", start: (?P<value>-?\d+(?:\.\d+)?)")
 _STREAM_RE = re.compile(
     r"^\s*Stream #0:(?P<index>\d+)(?:\[[^\]]*\])?(?:\([^)]*\))?: (?P<kind>\w+): (?P<rest>.*)$"
 )
@@ -62,6 +63,9 @@ class MediaInfo:
     coded_width: int
     coded_height: int
     pix_fmt: str
+    # The container's first timestamp, in seconds: what ffmpeg subtracts to put the video's
+    # timeline at 0 (not 0 for MPEG-TS, nor for a segment cut with its timestamps kept).
+    start: float = 0.0
 
     @property
     def demuxer(self) -> str:
@@ -76,6 +80,7 @@ class MediaInfo:
 class _Header:
     formats: str | None = None
     duration: float | None = None
+    start: float = 0.0
     video: dict[str, object] | None = None
     audio_streams: int = 0
 
@@ -142,6 +147,9 @@ def _parse_header(lines: list[str]) -> _Header:
             if duration["value"] != "N/A":
                 h, m, s = duration.group(2, 3, 4)
                 header.duration = int(h) * 3600 + int(m) * 60 + float(s)
+            start = _START_RE.search(line)
+            if start and math.isfinite(float(start["value"])):
+                header.start = float(start["value"])
             continue
         stream = _STREAM_RE.match(line)
         if stream:
@@ -349,4 +357,5 @@ def _media_info(
         coded_width=coded_w,
         coded_height=coded_h,
         pix_fmt=str(video["pix_fmt"]),
+        start=header.start,
     )

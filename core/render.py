@@ -81,15 +81,21 @@ def build_args(
     frames_tmp: Path,
     *,
     threads: int = 0,
+    offset: float = 0.0,
 ) -> list[str]:
-    """The ffmpeg argument list that renders ``snippet``."""
+    """The ffmpeg argument list that renders ``snippet``.
+
+    ``offset`` is where ``source`` starts on the video's timeline: 0 for the whole video,
+    the first keyframe's time for a segment cut from it with its timestamps kept."""
     picture = 1 / info.fps if info.fps > 0 else 0.5
     wanted = _SEEK_PREROLL.get(info.demuxer, min(1.0, _PREROLL_PICTURES * picture))
     preroll = min(snippet.start, wanted)
+    if snippet.start - preroll < offset:  # a segment holds nothing before its start
+        preroll = snippet.start - offset
     seek = snippet.start - preroll
     stream = ffmpeg_python.input(
         source.url,
-        ss=_timestamp(seek),
+        ss=_timestamp(seek - offset),
         t=_timestamp(snippet.duration + preroll),
         threads=threads,
         **source.open_args(info.demuxer),
@@ -166,8 +172,12 @@ async def render_snippet(
     on_progress: Callable[[float], None] | None = None,
     group: ProcessGroup | None = None,
     timeout: float | None = None,
+    offset: float = 0.0,
 ) -> SnippetOutput:
     """Render ``snippet`` of ``source`` into ``job_dir`` (see :mod:`core.layout`).
+
+    ``source`` is the whole video, or a segment of it that starts at ``offset`` on the
+    video's timeline (see :func:`build_args`); the output is the same.
 
     ``on_progress`` receives the fraction of the snippet done (0–1). Raises
     :class:`RenderError` with a one-line reason when ffmpeg fails or produces nothing.
@@ -179,7 +189,15 @@ async def render_snippet(
     frames_tmp.mkdir(parents=True)
     gif_tmp = scratch / "snippet.gif"
     args = build_args(
-        find_ffmpeg(ffmpeg), source, info, snippet, settings, gif_tmp, frames_tmp, threads=threads
+        find_ffmpeg(ffmpeg),
+        source,
+        info,
+        snippet,
+        settings,
+        gif_tmp,
+        frames_tmp,
+        threads=threads,
+        offset=offset,
     )
 
     def progress(position: float) -> None:

@@ -68,5 +68,9 @@ def safe_job_name(source: str | Path, *, key: str | None = None) -> str:
 
 
 def job_dir_for(out_root: Path, source: str | Path) -> Path:
-    """The job folder of ``source`` under ``out_root``."""
+    """The job folder of ``source`` under ``out_root`` (a URL such as ``s3://bucket/key``
+    is its own identity, wherever the command runs)."""
+    text = str(source)
+    if "://" in text:
+        return out_root / safe_job_name(text.rsplit("/", 1)[-1], key=text)
     return out_root / safe_job_name(source)

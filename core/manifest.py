@@ -75,6 +75,9 @@ class SnippetRecord:
     gif: str | None = None
     error: str | None = None
     seconds: float | None = None  # render time of the last successful render
+    # Where it was rendered (``local`` or ``lambda``), in a job that uses both; else None,
+    # and left out of the file.
+    backend: str | None = None
 
     @property
     def snippet(self) -> Snippet:
@@ -94,6 +97,12 @@ def _record(cls: type[Any], data: Any) -> Any:
         raise TypeError(f"{cls.__name__} is not an object")
     known = {f.name for f in fields(cls)}
     return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def _without_none_backend(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("backend") is None:
+        data.pop("backend", None)
+    return data
 
 
 def _now() -> str:
@@ -175,7 +184,7 @@ class Manifest:
             "updated": self.updated,
             "source": asdict(self.source),
             "settings": self.settings.to_dict(),
-            "snippets": [asdict(s) for s in self.snippets],
+            "snippets": [_without_none_backend(asdict(s)) for s in self.snippets],
             "frames": [asdict(f) for f in self.frames],
         }
 

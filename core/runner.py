@@ -14,7 +14,7 @@ import errno
 import logging
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +85,16 @@ class JobControl:
             tracker.pause()
 
 
+@dataclass(frozen=True)
+class SnippetChoice:
+    """Which snippets a run renders when another renderer shares the job (the hybrid
+    backend): workers take them in ``order``; ``claim(index)`` is asked when a worker is
+    free for one, and False leaves it pending, for the other renderer."""
+
+    order: Sequence[int]
+    claim: Callable[[int], bool]
+
+
 @dataclass
 class LocalRunner:
     settings: Settings
@@ -111,12 +121,14 @@ class LocalRunner:
         job_dir: Path,
         *,
         control: JobControl | None = None,
+        choice: SnippetChoice | None = None,
     ) -> Manifest:
         """Process one input into ``job_dir``; returns its final manifest.
 
         Never raises for a bad input or a failed snippet: the manifest says what happened.
         Cancelling the task stops every ffmpeg process of the job, records the job as
-        cancelled and re-raises the cancellation.
+        cancelled and re-raises the cancellation. With ``choice``, only the snippets it
+        claims are rendered, in its order.
         """
         control = control or JobControl()
         job_id = job_dir.name
@@ -131,7 +143,7 @@ class LocalRunner:
             return self._fail(job_dir, job_id, src.name, str(exc))
         except OSError as exc:
             return self._fail(job_dir, job_id, src.name, _os_message(job_dir, exc))
-        return await _JobRun(self, src, info, job_dir, manifest, control).run()
+        return await _JobRun(self, src, info, job_dir, manifest, control, choice).run()
 
     # -- internals ------------------------------------------------------------------------
 
@@ -175,6 +187,7 @@ class _JobRun:
         job_dir: Path,
         manifest: Manifest,
         control: JobControl,
+        choice: SnippetChoice | None = None,
     ) -> None:
         self.runner = runner
         self.src = src
@@ -182,7 +195,11 @@ class _JobRun:
         self.job_dir = job_dir
         self.manifest = manifest
         self.control = control
+        self.choice = choice
         self.todo = [s for s in manifest.snippets if s.status != DONE]
+        if choice is not None:
+            by_index = {s.index: s for s in self.todo}
+            self.todo = [by_index[i] for i in choice.order if i in by_index]
         self.tracker = ProgressTracker.for_manifest(manifest)
         control._attach(self.tracker)
         self._last_progress = 0.0
@@ -251,6 +268,8 @@ class _JobRun:
         await self.control.wait_running()
         async with runner._slots:
             await self.control.wait_running()
+            if self.choice is not None and not self.choice.claim(record.index):
+                return  # left to the other renderer
             record.status = RUNNING
             runner._emit(SnippetStarted(job_id, record.index))
             try:

@@ -7,6 +7,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from ..cloud.segments import AUTO, CUTTABLE, WHOLE
 from ..input_safety import as_source
 from ..probe import probe
 from ..settings import Settings
@@ -41,8 +42,11 @@ async def estimate_input(
     capacity: CloudCapacity,
     uplink_mbps: float | None = None,
     ffmpeg: str | None = None,
+    upload_limit_mbps: float | None = None,
+    upload: str = AUTO,
 ) -> Estimate:
-    """Probe and calibrate (raises what the probe raises for a bad input)."""
+    """Probe and calibrate (raises what the probe raises for a bad input). The cloud is
+    timed with segments when ``upload`` allows them and the video's container can be cut."""
     source = as_source(path)
     began = time.perf_counter()
     info = await probe(source, ffmpeg=ffmpeg)
@@ -62,4 +66,6 @@ async def estimate_input(
         uplink_mbps=uplink,
         uplink_source="given" if uplink_mbps else "measured",
         capacity=capacity,
+        segments=upload != WHOLE and info.demuxer in CUTTABLE,
+        upload_limit_mbps=upload_limit_mbps,
     )

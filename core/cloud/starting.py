@@ -52,7 +52,7 @@ async def ensure_started(job: CloudJob) -> str:
         records = JobRecords()
         if current is not None and current.status == STARTED:
             records = await asyncio.to_thread(store.job_records, job.cloud_job)
-        action, run = decide(state, current, records, store.now(), job.runner.stall())
+        action, run = decide(state, current, records, store.now(), job.runner.stall(), etag)
         if action == _RETRY:
             action, run = await start_retry(job, etag)
         if action == _UPLOAD:
@@ -67,7 +67,12 @@ async def ensure_started(job: CloudJob) -> str:
 
 
 def decide(
-    state: dict[str, Any], current: RunRecord | None, records: JobRecords, now: float, stall: float
+    state: dict[str, Any],
+    current: RunRecord | None,
+    records: JobRecords,
+    now: float,
+    stall: float,
+    etag: str = "",
 ) -> tuple[str, str]:
     """What to do about the job's ``current`` run, given what this folder remembers
     (``state``) and the job's completion ``records``: FOLLOW a run, RETRY, or UPLOAD again."""
@@ -85,6 +90,8 @@ def decide(
             return _RETRY, ""
         return _FOLLOW, current.run  # a refused input or a limit: shown as it is
     mine = current.run == ours
+    if not mine and not abandoned and etag and current.fingerprint not in ("", etag):
+        return _FOLLOW, ours  # a run of what was sent before: ours has not been taken yet
     cancelled = mine and bool(state.get("cancelled"))
     if is_live(current, records, now, stall, cancelled=cancelled) and not (mine and abandoned):
         return _FOLLOW, current.run

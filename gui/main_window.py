@@ -33,6 +33,7 @@ from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 from .appdirs import AppDirs
 from .backends import CONNECTION
 from .background import NetworkPool
+from .cloud.s3_browser import S3Browser, open_s3_browser
 from .estimate_panel import EstimatePanel
 from .icons import app_icon, make_icon
 from .intake import Intake, new_entry, take_in
@@ -118,6 +119,7 @@ class MainWindow(QMainWindow):
         return {
             "add_videos": self.choose_videos,
             "add_folder": self.choose_folder,
+            "add_from_s3": self.choose_from_s3,
             "open_job": self.choose_job,
             "quit": self.close,
             "toggle_queue": lambda: self.scheduler.set_held(not self.scheduler.held),
@@ -136,6 +138,7 @@ class MainWindow(QMainWindow):
         sched.heldChanged.connect(self._on_held)
         sched.jobStarted.connect(self._on_job_started)
         sched.snippetChanged.connect(self._on_snippet)
+        sched.snippetSide.connect(self._on_snippet_side)
         sched.jobFinished.connect(self._on_job_finished)
         sched.problemFound.connect(self.show_problem)
         sched.queueFinished.connect(self.notifier.queue_finished)
@@ -211,6 +214,10 @@ class MainWindow(QMainWindow):
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of videos", str(Path.home()))
         if folder:
             self.add_paths([Path(folder)])
+
+    def choose_from_s3(self) -> S3Browser | None:
+        """Browse S3 for videos to process there (needs the AWS backend's stack)."""
+        return open_s3_browser(self)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -320,6 +327,12 @@ class MainWindow(QMainWindow):
             self.cache.forget_unreadable()  # the row's thumbnail exists now
         if entry_id == self._shown_id and self.preview.job_dir() == entry.job_dir:
             self.preview.mark_snippet(index, status)
+
+    def _on_snippet_side(self, entry_id: str, index: int, side: str) -> None:
+        entry = self.model.entry(entry_id)
+        shown = entry is not None and entry_id == self._shown_id
+        if shown and entry is not None and self.preview.job_dir() == entry.job_dir:
+            self.preview.mark_side(index, side)
 
     def _on_job_finished(self, entry_id: str) -> None:
         entry = self.model.entry(entry_id)

@@ -16,6 +16,7 @@ from .icons import make_icon
 class WindowActions:
     add_videos: QAction
     add_folder: QAction
+    add_from_s3: QAction
     open_job: QAction
     quit: QAction
     toggle_queue: QAction
@@ -52,6 +53,7 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) 
     actions = WindowActions(
         add_videos=action("add_videos", "Add videos…", "Ctrl+O", "add"),
         add_folder=action("add_folder", "Add folder…", "Ctrl+Shift+O", "add-folder"),
+        add_from_s3=action("add_from_s3", "Add from S3…", "Ctrl+Alt+O"),
         open_job=action("open_job", "Open job…", "Ctrl+J", "open-job"),
         quit=action("quit", "Quit", "Ctrl+Q"),
         toggle_queue=action("toggle_queue", "Pause queue", None, "pause"),
@@ -67,12 +69,16 @@ def build_actions(window: QMainWindow, handlers: dict[str, Callable[[], None]]) 
     )
     actions.add_videos.setToolTip("Add video files to the queue (or drop them on the window)")
     actions.add_folder.setToolTip("Add every video in a folder and its subfolders")
+    actions.add_from_s3.setToolTip(
+        "Add videos that are already in S3: processed there on AWS, with no upload"
+    )
     actions.open_job.setToolTip("Open an earlier job from its manifest.json")
     actions.toggle_queue.setToolTip("Start no new job until the queue is started again")
 
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
-    for item in (actions.add_videos, actions.add_folder, None, actions.open_job):
+    adding = (actions.add_videos, actions.add_folder, actions.add_from_s3)
+    for item in (*adding, None, actions.open_job):
         file_menu.addAction(item) if item else file_menu.addSeparator()
     file_menu.addMenu(actions.recent_menu)
     file_menu.addSeparator()

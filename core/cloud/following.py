@@ -154,6 +154,8 @@ async def _upload_segments(job: CloudJob, uploader: SegmentUploader) -> None:
     loop = asyncio.get_running_loop()
     began = loop.time()
     await uploader.run()
+    # All sent: what was sent is the total (the start's total was an estimate).
+    job.runner._emit(UploadProgress(job.job_id, uploader.sent_bytes, uploader.sent_bytes))
     record_upload(uploader.sent_bytes, loop.time() - began, job.runner.upload_limit_mbps)
 
 

@@ -1,4 +1,5 @@
-"""Videos already in S3: ``s3://BUCKET/KEY`` as an input, and browsing a bucket for them.
+"""Videos already in S3: ``s3://BUCKET/KEY`` as an input, and browsing a bucket for them
+(boto3 is imported only when a bucket is read).
 
 Processing a video in place needs no upload: the desktop reads the object's ETag (which
 needs the editor's own read access) and sends a job plan naming it (:mod:`.jobplan`); the
@@ -9,11 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputRejectedError
 from ..input_safety import VIDEO_EXTENSIONS, has_video_extension
 from .jobplan import valid_bucket, valid_key
+
+if TYPE_CHECKING:  # the AWS SDK is imported only when S3 is used
+    from .stack import CloudTarget
 
 SCHEME = "s3://"
 MAX_LISTED = 2000  # objects listed per folder (a bigger folder says so)
@@ -89,3 +93,30 @@ def list_folder(s3: Any, bucket: str, prefix: str = "") -> Folder:
             truncated = bool(page.get("IsTruncated"))
             break
     return Folder(bucket, prefix, sorted(folders), sorted(videos, key=lambda v: v.key), truncated)
+
+
+def browse(target: CloudTarget, bucket: str, prefix: str = "") -> Folder:
+    """List one level of ``bucket`` with the credentials of ``target`` (blocking); a
+    :class:`CloudError` saying what to do when it cannot."""
+    from .aws import CloudError, explain, make_client, make_session
+
+    if not valid_bucket(bucket):
+        raise CloudError(f"{bucket!r} is not a bucket name")
+    where = f"s3://{bucket}/{prefix}"
+    try:
+        s3 = make_client(make_session(target.profile, target.region), "s3")
+        return list_folder(s3, bucket, prefix)
+    except CloudError:
+        raise
+    except Exception as exc:
+        raise explain(exc, f"listing {where}", target.profile) from None
+
+
+def source_buckets(target: CloudTarget) -> tuple[str, ...]:
+    """The buckets the stack may read in place (blocking; none when it cannot be read)."""
+    from .stack import connect
+
+    try:
+        return connect(target).resources.source_buckets
+    except Exception:
+        return ()

@@ -139,6 +139,14 @@ class PreviewPanel(QWidget):
         else:
             self._update_details()
 
+    def mark_side(self, index: int, side: str) -> None:
+        """A snippet of the shown job was rendered here or on AWS (a job using both)."""
+        if self._model is None:
+            return
+        self._model.mark_side(index, side)
+        self.timeline.update()
+        self._update_details()
+
     def set_position(self, t: float) -> None:
         self.timeline.set_position(t)
 
@@ -181,6 +189,9 @@ class PreviewPanel(QWidget):
         start, end = model.starts[snippet], model.snippet_end(snippet)
         span = f"{_clock(start)}–{_clock(end)}"
         caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
+        side = model.side(snippet)
+        if side:
+            caption += "\nrendered " + ("on AWS" if side == "lambda" else "here")
         self.gif_view.set_gif(model.gif_path(snippet), caption, _not_rendered(model, snippet))
 
     def _prefetch(self, model: TimelineModel, n: int | None, step: float) -> None:
@@ -220,6 +231,9 @@ class PreviewPanel(QWidget):
             + (f", {failed} failed" if failed else ""),
             f"{model.frame_count} stills every {model.settings.frame_interval:g} s",
         ]
+        sides = model.side_counts()
+        if sides is not None:
+            lines.append(f"Rendered here: {sides[0]} · on AWS: {sides[1]}")
         _set_text(self.details, "\n".join(lines))
 
     def _show_hover(self, t: float | None) -> None:

@@ -30,7 +30,7 @@ from core.timefmt import format_clock
 
 from .image_cache import ImageCache, ImageKey
 from .shortcuts import TIMELINE_KEYS
-from .timeline_model import TimelineModel
+from .timeline_model import CLOUD, LOCAL, TimelineModel
 
 MARGIN = 10
 RULER_H = 18
@@ -42,6 +42,8 @@ _PLAY_TICK_MS = 40
 _MAX_SPEED = 64
 
 FAILED_COLOR = QColor("#d64545")
+# A snippet rendered on AWS, in a job rendered both here and there (here: the highlight).
+CLOUD_COLOR = QColor("#2bb5a5")
 
 
 class Timeline(QWidget):
@@ -207,7 +209,7 @@ class Timeline(QWidget):
         failed = QColor(FAILED_COLOR)
         failed.setAlpha(90)
         for start, end, status in _runs(model):
-            if status == DONE:
+            if status.startswith(DONE):
                 continue
             left, right = self._x_of(start), self._x_of(end)
             rect = QRectF(left, strip.top(), max(1.0, right - left), strip.height())
@@ -221,6 +223,8 @@ class Timeline(QWidget):
         top = strip.bottom() + 1 + GAP
         colors = {
             DONE: palette.color(QPalette.ColorRole.Highlight),
+            f"{DONE}:{CLOUD}": CLOUD_COLOR,
+            f"{DONE}:{LOCAL}": palette.color(QPalette.ColorRole.Highlight),
             FAILED: FAILED_COLOR,
         }
         rest = palette.color(QPalette.ColorRole.Mid)
@@ -348,11 +352,15 @@ class Timeline(QWidget):
 
 
 def _runs(model: TimelineModel) -> list[tuple[float, float, str]]:
-    """Consecutive snippets of one state merged: (start, end, state)."""
+    """Consecutive snippets of one state merged: (start, end, state); a done snippet of a
+    job rendered both here and on AWS has the side in its state (``done:lambda``)."""
     runs: list[tuple[float, float, str]] = []
     for index, status in enumerate(model.status):
         start, end = model.starts[index], model.snippet_end(index)
         key = status if status in (DONE, FAILED) else "pending"
+        side = model.side(index)
+        if side:
+            key = f"{key}:{side}"
         if runs and runs[-1][2] == key:
             runs[-1] = (runs[-1][0], end, key)
         else:

@@ -19,7 +19,7 @@ from ..backends import backend
 from ..icons import draw_icon
 from ..preview.frame_view import CANVAS, CANVAS_TEXT
 from ..preview.image_cache import ImageCache, ImageKey
-from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry
+from .entry import PAUSED, QUEUED, SNIPPETS, STREAMING, UPLOAD, QueueEntry
 from .model import ENTRY_ROLE
 
 ROW_H = 92
@@ -327,7 +327,7 @@ def _facts(entry: QueueEntry) -> list[str]:
 
 def status_text(entry: QueueEntry) -> str:
     """The status chip's word: a running job that is uploading says so."""
-    if entry.status == RUNNING and entry.phase == UPLOAD:
+    if entry.status == RUNNING and entry.phase in (UPLOAD, STREAMING):
         return "Uploading"
     return STATUS_TEXT.get(entry.status, entry.status)
 
@@ -340,6 +340,8 @@ def progress_text(entry: QueueEntry) -> str:
         if entry.upload_total and entry.upload_sent >= entry.upload_total:
             return f"Uploaded {total} · starting in the cloud…"
         return f"Uploading the video · {_size(entry.upload_sent)} of {total}"
+    if entry.phase == STREAMING:  # the bar shows the snippets rendered meanwhile
+        return f"Uploading segments · {_size(entry.upload_sent)} of ~{_size(entry.upload_total)}"
     elapsed = entry.elapsed_now()
     if entry.status in (RUNNING, PAUSED):
         parts = [f"{format_clock(elapsed)} elapsed"]

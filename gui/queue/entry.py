@@ -23,8 +23,10 @@ log = logging.getLogger(__name__)
 
 QUEUED = "queued"
 PAUSED = "paused"
-# The phases of a running job that sends its video elsewhere first: upload, then snippets.
+# The phases of a running job that sends its video elsewhere first: upload, then snippets;
+# or, sent as segments, both at once (streaming), then the last snippets.
 UPLOAD = "upload"
+STREAMING = "streaming"
 SNIPPETS = "snippets"
 FINISHED = frozenset({DONE, PARTIAL, FAILED, CANCELLED})
 ACTIVE = frozenset({RUNNING, PAUSED})
@@ -51,9 +53,10 @@ class QueueEntry:
     failed: int = 0
     total: int = 0
     eta: float | None = None
-    phase: str | None = None  # UPLOAD or SNIPPETS, for a running job that uploads first
+    phase: str | None = None  # UPLOAD, STREAMING or SNIPPETS, for a job that uploads
     upload_sent: int = 0  # bytes
     upload_total: int = 0
+    streamed: bool = False  # its video goes as segments, each rendered as it arrives
     elapsed: float = 0.0  # seconds of work in earlier runs
     run_started: float | None = None  # monotonic time the current stretch of work began
 

@@ -30,6 +30,7 @@ from core.events import (
     SnippetFailed,
     SnippetFinished,
     SnippetStarted,
+    UploadPlanned,
     UploadProgress,
 )
 from core.layout import MANIFEST_NAME, job_dir_for
@@ -40,7 +41,15 @@ from core.runner import JobControl
 from ..auto_backend import choose
 from ..backends import AUTO, Backend, RunnerOptions, backend
 from ..user_settings import UserSettings
-from .entry import PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry, first_snippet_error
+from .entry import (
+    PAUSED,
+    QUEUED,
+    SNIPPETS,
+    STREAMING,
+    UPLOAD,
+    QueueEntry,
+    first_snippet_error,
+)
 from .model import QueueModel
 
 log = logging.getLogger(__name__)
@@ -51,6 +60,7 @@ _TICK_MS = 1000  # how often elapsed times of running jobs are redrawn
 class JobScheduler(QObject):
     jobStarted = Signal(str)  # entry id: its manifest now exists
     snippetChanged = Signal(str, int, str)  # entry id, snippet index, its new status
+    snippetSide = Signal(str, int, str)  # entry id, snippet index, where it was rendered
     jobFinished = Signal(str)  # entry id
     problemFound = Signal(object)  # core.preflight.Problem
     heldChanged = Signal(bool)
@@ -179,6 +189,7 @@ class JobScheduler(QObject):
             busy[chosen.key] += 1
             entry.status, entry.error, entry.eta, entry.phase = RUNNING, None, None, None
             entry.upload_sent = entry.upload_total = 0
+            entry.streamed = False
             entry.run_started = time.monotonic()
             self._model.touch(entry.id, structural=True)
             self._tasks[entry.id] = asyncio.ensure_future(self._run(entry, chosen))
@@ -199,7 +210,7 @@ class JobScheduler(QObject):
                 processing,
                 current.ffmpeg or None,
                 lambda event: self._on_event(entry.id, event),
-                current.values_of(chosen.key),
+                chosen.values(current.values_of),
             )
             problems = await loop.run_in_executor(
                 self._checks, self._preflight, chosen, options, job_dir.parent
@@ -293,8 +304,13 @@ class JobScheduler(QObject):
             entry.total, entry.done = event.total, event.done
             self._uploaded(entry)
             self.jobStarted.emit(entry_id)
+        elif isinstance(event, UploadPlanned):
+            entry.streamed = event.mode == "segments"
         elif isinstance(event, UploadProgress):
-            entry.phase, entry.upload_sent, entry.upload_total = UPLOAD, event.sent, event.total
+            entry.upload_sent, entry.upload_total = event.sent, event.total
+            entry.phase = UPLOAD
+            if entry.streamed:
+                entry.phase = STREAMING if event.sent < event.total else SNIPPETS
         elif isinstance(event, SnippetStarted):
             self._uploaded(entry)
         elif isinstance(event, JobProgress):
@@ -304,6 +320,8 @@ class JobScheduler(QObject):
         elif isinstance(event, SnippetFinished):
             self._uploaded(entry)
             self.snippetChanged.emit(entry_id, event.index, DONE)
+            if event.backend:
+                self.snippetSide.emit(entry_id, event.index, event.backend)
         elif isinstance(event, SnippetFailed):
             entry.error = event.error
             self.snippetChanged.emit(entry_id, event.index, FAILED)

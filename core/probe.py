@@ -223,11 +223,14 @@ async def probe(
     scan: bool | None = None,
     timeout: float = 120.0,
     max_duration: float = DEFAULT_MAX_DURATION,
+    exact_end: bool = True,
 ) -> MediaInfo:
     """Describe ``source`` (a local path, an https URL or a :class:`Source`).
 
     ``scan`` reads every video packet (without decoding) to find truncated files; it
-    defaults to on for local files and off for URLs, whose tail is still checked. Raises
+    defaults to on for local files and off for URLs, whose tail is still checked. Without
+    ``exact_end`` the container's duration is taken as it is, when it has one (a file this
+    program wrote, say), instead of decoding the video's last seconds. Raises
     :class:`InputRejectedError` with a specific reason for anything that is not a
     processable video.
     """
@@ -244,7 +247,7 @@ async def probe(
     try:
         # The timeout's TimeoutError is raised on leaving this block, so it is caught outside.
         async with asyncio.timeout(timeout):
-            return await _probe(exe, src, head, do_scan, max_duration)
+            return await _probe(exe, src, head, do_scan, max_duration, exact_end)
     except TimeoutError:
         error = SourceUnreachableError if src.is_remote else InputRejectedError
         raise error(
@@ -268,7 +271,12 @@ def _check_truncation(src: Source, result: FfmpegResult, claimed: float | None, 
 
 
 async def _probe(
-    exe: str, src: Source, head: bytes | None, scan: bool, max_duration: float
+    exe: str,
+    src: Source,
+    head: bytes | None,
+    scan: bool,
+    max_duration: float,
+    exact_end: bool = True,
 ) -> MediaInfo:
     args = [exe, *BASE_ARGS, "-loglevel", "info", *_input_args(src), "-i", src.url]
     if scan:
@@ -288,7 +296,10 @@ async def _probe(
     packet_end = positions[-1] if scan and positions else None
     if scan:
         _check_truncation(src, result, header.duration, packet_end or 0.0)
-    duration = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
+    if exact_end or not header.duration:
+        duration = await _video_end(exe, src, demuxer, int(video["index"]), header, packet_end)
+    else:  # the container's word, when decoding the end costs more than it is worth
+        duration = header.duration
     if duration is None or not math.isfinite(duration) or duration <= 0:
         raise InputRejectedError(src.name, "its duration is zero or cannot be determined")
     if duration > max_duration:

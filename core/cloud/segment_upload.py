@@ -75,6 +75,7 @@ class SegmentUploader:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self.in_flight: dict[int, threading.Event] = {}  # uploading now, with their stop
+        self.dropped: set[int] = set()  # stopped because another renderer took them
         todo = [s for s in job.snippets if s.index not in job.uploaded]
         size = job.source.local_path.stat().st_size if job.source.local_path else 0
         seconds = sum(s.end - s.start for s in todo)
@@ -127,6 +128,7 @@ class SegmentUploader:
         """Stop uploading snippet ``index``'s segment (another renderer took it)."""
         stop = self.in_flight.get(index)
         if stop is not None:
+            self.dropped.add(index)
             stop.set()
 
     async def _cut(self, record: SnippetRecord) -> Path:
@@ -171,10 +173,13 @@ class SegmentUploader:
         except Exception as exc:
             if self._stop.is_set():
                 raise asyncio.CancelledError() from None
+            if index in self.dropped:
+                return  # rendered elsewhere: its upload was stopped on purpose
             raise explain(
                 exc, f"uploading the segment of snippet {index + 1}", job.profile
             ) from None
         finally:
+            self.in_flight.pop(index, None)
             with contextlib.suppress(OSError):
                 path.unlink()
         self.sent_segments += 1

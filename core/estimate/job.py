@@ -12,7 +12,14 @@ from ..input_safety import as_source
 from ..probe import probe
 from ..settings import Settings
 from .calibrate import calibrate
-from .model import DEFAULT_CONCURRENCY, CloudCapacity, Estimate, estimate
+from .model import (
+    AWS_LATENCY,
+    DEFAULT_CONCURRENCY,
+    CloudCapacity,
+    CloudLatency,
+    Estimate,
+    estimate,
+)
 from .network import last_uplink
 
 
@@ -44,6 +51,7 @@ async def estimate_input(
     ffmpeg: str | None = None,
     upload_limit_mbps: float | None = None,
     upload: str = AUTO,
+    latency: CloudLatency = AWS_LATENCY,
 ) -> Estimate:
     """Probe and calibrate (raises what the probe raises for a bad input). The cloud is
     timed with segments when ``upload`` allows them and the video's container can be cut."""
@@ -68,4 +76,5 @@ async def estimate_input(
         capacity=capacity,
         segments=upload != WHOLE and info.demuxer in CUTTABLE,
         upload_limit_mbps=upload_limit_mbps,
+        latency=latency,
     )

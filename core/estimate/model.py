@@ -68,6 +68,9 @@ class CloudLatency:
     segment_check: float = 1.0  # a segment's checks: first bytes, probe of a small object
     invocation: float = 1.0  # a render's own work: presigned reads, outputs up, record
     result_poll: float = 1.0  # until the desktop sees a finished record (its polling)
+    # The probe decodes the video's last seconds on the snippets function's share of a
+    # vCPU: timed from the calibration (False: it is part of probe_open, as measured).
+    probe_decode: bool = True
 
     def whole_start(self, snippets: int, probe_decode: float) -> float:
         """Upload done → the first render starts, for a whole file."""

@@ -267,3 +267,35 @@ def test_only_the_stacks_source_buckets_are_read_in_place(aws_env, named_clip, s
         found = json.loads(s3.get_object(Bucket=results, Key=key)["Body"].read())
         assert found["status"] == FAILED and words in found["error"]
     assert not _keys(s3, uploads, segments_prefix("forged-source-3"))
+
+
+def test_a_segment_taken_by_this_machine_stops_uploading_and_the_rest_go_on(
+    aws_env, make_video, s3, tmp_path
+):
+    from core.cloud.segment_upload import SegmentUpload, SegmentUploader
+    from core.cloud.throttle import RateLimit
+    from core.input_safety import as_source
+    from core.manifest import SnippetRecord
+    from core.plan import plan
+
+    video = make_video(media.NOISY_SMALL_MP4)
+    info = asyncio.run(probe(video))
+    snippets = [SnippetRecord(s.index, s.start, s.end) for s in plan(info.duration, SETTINGS)]
+    uploads = aws_env.model.buckets["UploadsBucket"]
+    holder: dict = {}
+
+    def taken_while_uploading(_sent: int, _total: int) -> None:
+        uploader = holder["uploader"]
+        if 0 in uploader.in_flight:
+            uploader.drop(0)  # this machine took snippet 0 as its segment began to go up
+
+    job = SegmentUpload(
+        as_source(video), info, snippets, s3, uploads, "drop-job-1", "plan-etag", "r1",
+        ".mov", tmp_path / "work", limit=RateLimit(2.0), on_progress=taken_while_uploading,
+    )  # fmt: skip
+    uploader = holder["uploader"] = SegmentUploader(job)
+    asyncio.run(uploader.run())
+    assert job.uploaded == {1, 2} and uploader.dropped == {0}
+    sent = _keys(s3, uploads, segments_prefix("drop-job-1"))
+    assert sorted(k.rsplit("/", 1)[1] for k in sent) == ["00001.mov", "00002.mov"]
+    assert not (tmp_path / "work").exists()

@@ -138,9 +138,17 @@ def _has_cancel(env: FunctionEnv, job_id: str, run: str) -> bool:
 
 
 async def probe_object(
-    env: FunctionEnv, s3: Any, bucket: str, key: str, name: str, timeout: float
+    env: FunctionEnv,
+    s3: Any,
+    bucket: str,
+    key: str,
+    name: str,
+    timeout: float,
+    *,
+    exact_end: bool = True,
 ) -> MediaInfo:
-    """Probe an object through a presigned URL, after checking its name and first bytes."""
+    """Probe an object through a presigned URL, after checking its name and first bytes
+    (``exact_end``: see :func:`core.probe.probe`)."""
     if not has_video_extension(name):
         allowed = ", ".join(sorted(VIDEO_EXTENSIONS))
         raise InputRejectedError(name, f"not a video file name (allowed: {allowed})")
@@ -155,6 +163,7 @@ async def probe_object(
             ffmpeg=env.ffmpeg(),
             timeout=timeout,
             max_duration=env.limits.max_duration,
+            exact_end=exact_end,
         )
     except InputRejectedError as exc:
         raise InputRejectedError(name, redact(exc.reason, url, name)) from None

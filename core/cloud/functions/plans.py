@@ -257,7 +257,8 @@ async def _check(
         problem = "it is not an MP4/MOV file"
     if problem:
         raise InputRejectedError(name, problem)
-    cut = await probe_object(env, s3, env.uploads_bucket, key, name, timeout)
+    # A segment's MOV index gives its exact duration: no need to decode its end.
+    cut = await probe_object(env, s3, env.uploads_bucket, key, name, timeout, exact_end=False)
     snippet = manifest.snippets[index]
     picture = 1 / media.fps if media.fps > 0 else 0.1
     if cut.demuxer != SEGMENT_DEMUXER:

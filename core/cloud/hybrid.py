@@ -137,7 +137,8 @@ class LocalPart:
     async def run(self, job: CloudJobView, follower: Follower) -> None:
         self.started = True
         self._job, self._follower = job, follower
-        assert job.src is not None
+        if job.src is None or job.src.local_path is None:
+            return  # a video in S3: nothing here to render it from
         scratch = job.job_dir / SCRATCH
         runner = LocalRunner(
             self.settings, workers=self.workers, ffmpeg=self.ffmpeg, on_event=self._on_event

@@ -43,6 +43,9 @@ SNIPPETS_FUNCTION_SECONDS = 5.0
 SNIPPETS_FUNCTION_GB = 1.0
 PART_BYTES = 8 * 1024 * 1024
 PROBE_TAIL_SECONDS = 5.0  # the probe decodes the video's last seconds (core.probe)
+# Decoding is about this share of a render's time per second of video (the rest: scaling,
+# palettes, encoding; docs/benchmarks.md, "Local processing throughput").
+DECODE_SHARE = 0.65
 # Segments start at the keyframe before their snippet and end a few pictures past it, but
 # leave the audio home: about this much more than the file (30 s snippets, 1-2 s GOPs).
 SEGMENT_OVERHEAD = 0.02

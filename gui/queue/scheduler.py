@@ -305,7 +305,8 @@ class JobScheduler(QObject):
             self._uploaded(entry)
             self.jobStarted.emit(entry_id)
         elif isinstance(event, UploadPlanned):
-            entry.streamed = event.mode == "segments"
+            # Rendering goes on during the upload: of segments, or here (both at once).
+            entry.streamed = event.mode == "segments" or entry.backend == "hybrid"
         elif isinstance(event, UploadProgress):
             entry.upload_sent, entry.upload_total = event.sent, event.total
             entry.phase = UPLOAD

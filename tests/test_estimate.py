@@ -110,3 +110,10 @@ def test_the_first_snippet_needs_no_seek_in_the_local_estimate():
     calibration = Calibration(2.0, 0.5, 1, 1.0, 1.0, 0.0, fixed_first=0.5)
     snippets = plan(60.0, Settings(snippet_seconds=30))
     assert local_seconds(snippets, calibration, 1) == (0.5 + 15) + (2.0 + 15)
+
+
+def test_a_video_in_s3_is_not_estimated_here(capsys):
+    assert main(["estimate", "s3://footage/day 1/a.mp4"]) == 1
+    assert "s3://footage/day 1/a.mp4: a video in S3 cannot be estimated here" in (
+        capsys.readouterr().err
+    )

@@ -155,8 +155,9 @@ class CloudJob:
                 f"{obj.uri}: bucket {obj.bucket!r} is not one of the stack's source buckets "
                 f"({allowed}); add it to the stack parameter SourceBuckets"
             )
+        # The same cloud job (this object's version, these settings): keep what is done.
         previous = _load(self.job_dir) if self.state.read() else None
-        if previous is not None and previous.source.fingerprint == etag:
+        if previous is not None and previous.snippets and previous.settings == runner.settings:
             self.manifest = previous
             for snippet in previous.snippets:
                 if snippet.status == DONE and not _outputs_present(

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..cloud.segments import AUTO, CUTTABLE, WHOLE
+from ..errors import InputRejectedError
 from ..input_safety import as_source
 from ..probe import probe
 from ..settings import Settings
@@ -55,6 +56,12 @@ async def estimate_input(
 ) -> Estimate:
     """Probe and calibrate (raises what the probe raises for a bad input). The cloud is
     timed with segments when ``upload`` allows them and the video's container can be cut."""
+    if str(path).startswith("s3://"):
+        raise InputRejectedError(
+            str(path),
+            "a video in S3 cannot be estimated here (the estimate renders a little "
+            "of it on this computer); it is processed on AWS",
+        )
     source = as_source(path)
     began = time.perf_counter()
     info = await probe(source, ffmpeg=ffmpeg)

@@ -241,6 +241,16 @@ def test_a_video_in_a_source_bucket_is_processed_in_place(aws_env, named_clip, s
     sent = _keys(s3, aws_env.model.buckets["UploadsBucket"], f"uploads/{_cloud_job(job_dir)}/")
     assert list(sent) == [plan_key(_cloud_job(job_dir))]
     assert local.status == DONE
+    # Run again: everything is there; nothing is rendered or downloaded again.
+    aws_env.wait_idle()
+    before, stamps = (
+        len(aws_env.invocations),
+        {p: p.stat().st_mtime_ns for p in job_dir.rglob("*.gif")},
+    )
+    assert asyncio.run(make_runner(upload="auto").run_job(uri, job_dir)).status == DONE
+    aws_env.wait_idle()
+    assert not [i for i in aws_env.invocations[before:] if i.function == "ProcessFunction"]
+    assert stamps == {p: p.stat().st_mtime_ns for p in job_dir.rglob("*.gif")}
 
 
 def test_only_the_stacks_source_buckets_are_read_in_place(aws_env, named_clip, s3, tmp_path):

@@ -47,6 +47,16 @@ class OverviewAdded(JobEvent):
 
 
 @dataclass(frozen=True)
+class UploadPlanned(JobEvent):
+    """How the input goes to the cloud (cloud backends only): ``mode`` is ``whole``,
+    ``segments`` (one per snippet, each rendered as it arrives) or ``none`` (already in
+    S3); ``reason`` says why, for the user."""
+
+    mode: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class SnippetStarted(JobEvent):
     index: int
 
@@ -57,6 +67,7 @@ class SnippetFinished(JobEvent):
     gif: str
     frames: tuple[FrameRecord, ...]
     seconds: float
+    backend: str = ""  # where it was rendered, when a job uses both (``local``, ``lambda``)
 
 
 @dataclass(frozen=True)

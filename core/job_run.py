@@ -57,7 +57,7 @@ from .render import render_snippet
 from .resources import render_plan
 
 if TYPE_CHECKING:
-    from .runner import JobControl, LocalRunner
+    from .runner import JobControl, LocalRunner, SnippetChoice
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ class JobRun:
         *,
         scan_left: bool = False,
         fresh: bool = False,
+        choice: SnippetChoice | None = None,
     ) -> None:
         self.runner = runner
         self.src = src
@@ -99,6 +100,11 @@ class JobRun:
         self.manifest = manifest
         self.control = control
         self.todo = [s for s in manifest.snippets if s.status != DONE]
+        self.choice = choice
+        self._refused: set[int] = set()  # snippets the choice left to the other renderer
+        if choice is not None:
+            by_index = {s.index: s for s in self.todo}
+            self.todo = [by_index[i] for i in choice.order if i in by_index]
         self.tracker = ProgressTracker.for_manifest(manifest)
         control._attach(self.tracker)
         self.writer = ManifestWriter(manifest, job_dir, self._write_failed)
@@ -325,14 +331,22 @@ class JobRun:
 
     def _next(self) -> SnippetRecord | None:
         """The pending snippet to render next: the one at the time the user looks at (or
-        the next pending one after it), else the first pending one."""
+        the next pending one after it), else the first pending one. With a choice (another
+        renderer shares the job), the first of those it lets this run claim."""
         pending = [r for r in self.todo if r.status == PENDING]
         focus = self.control.focus
         if focus is not None:
-            ahead = next((r for r in pending if r.end > focus), None)
-            if ahead is not None:
-                return ahead
-        return pending[0] if pending else None
+            ahead = [r for r in pending if r.end > focus]
+            pending = ahead + [r for r in pending if r.end <= focus]
+        if self.choice is None:
+            return pending[0] if pending else None
+        for record in pending:
+            if record.index in self._refused:
+                continue
+            if self.choice.claim(record.index):
+                return record
+            self._refused.add(record.index)  # the other renderer's, for good
+        return None
 
     def timeout(self, record: SnippetRecord) -> float:
         return render_timeout(record.end - record.start, self._speeds)

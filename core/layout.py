@@ -87,7 +87,12 @@ def safe_job_name(source: str | Path, *, key: str | None = None) -> str:
 
 
 def job_dir_for(out_root: Path, source: str | Path, variant: int = 1) -> Path:
-    """The job folder of ``source`` under ``out_root``; ``variant`` > 1 names another
-    folder for the same input (a render with other settings kept beside the first)."""
-    name = safe_job_name(source)
+    """The job folder of ``source`` under ``out_root`` (a URL such as ``s3://bucket/key``
+    is its own identity, wherever the command runs); ``variant`` > 1 names another folder
+    for the same input (a render with other settings kept beside the first)."""
+    text = str(source)
+    if "://" in text:
+        name = safe_job_name(text.rsplit("/", 1)[-1], key=text)
+    else:
+        name = safe_job_name(source)
     return out_root / (name if variant <= 1 else f"{name}-{variant}")

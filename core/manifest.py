@@ -38,7 +38,7 @@ from .settings import Settings
 MANIFEST_VERSION = 1
 # Raised when optional fields are added within version 1; readers accept any minor.
 # 1: source.timecode. 2: overview.
-MANIFEST_MINOR = 2
+MANIFEST_MINOR = 3
 # The largest manifest read: a job at the plan limits' maxima (a million stills) is about
 # 60 MB; anything larger is not a manifest FrameFan wrote.
 MAX_MANIFEST_BYTES = 128 * 1024 * 1024
@@ -110,6 +110,9 @@ class SnippetRecord:
     gif: str | None = None
     error: str | None = None
     seconds: float | None = None  # render time of the last successful render
+    # Where it was rendered (``local`` or ``lambda``), in a job that uses both; else None,
+    # and left out of the file.
+    backend: str | None = None
 
     @property
     def snippet(self) -> Snippet:
@@ -130,6 +133,12 @@ def _build(cls: type[Any], checked: dict[str, Any]) -> Any:
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _without_none_backend(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("backend") is None:
+        data.pop("backend", None)
+    return data
 
 
 def _now() -> str:
@@ -236,7 +245,7 @@ class Manifest:
     def to_dict(self) -> dict[str, Any]:
         return {
             **self._head(),
-            "snippets": [_fields_of(s) for s in self.snippets],
+            "snippets": [_without_none_backend(_fields_of(s)) for s in self.snippets],
             "frames": [{"t": f.t, "path": f.path} for f in self.frames],
             "overview": [{"t": f.t, "path": f.path} for f in self.overview],
         }
@@ -264,7 +273,9 @@ class Manifest:
             body = json.dumps(value, indent=1, ensure_ascii=False).replace("\n", "\n ")
             parts.append(f' "{key}": {body}')
         lists = {
-            "snippets": [f"  {_ENCODER.encode(_fields_of(s))}" for s in self.snippets],
+            "snippets": [
+                f"  {_ENCODER.encode(_without_none_backend(_fields_of(s)))}" for s in self.snippets
+            ],
             "frames": [_frame_line(frame) for frame in self.frames],
             "overview": [_frame_line(picture) for picture in self.overview],
         }

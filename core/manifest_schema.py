@@ -144,6 +144,8 @@ SNIPPET: dict[str, Rule] = {
     "gif": text(64, pattern=re.compile(r"gifs/\d{5,9}\.gif"), shape="gifs/00000.gif"),
     "error": text(MAX_ERROR),
     "seconds": number(0.0, MAX_RENDER_SECONDS),
+    # Where it was rendered, in a hybrid job (minor 3).
+    "backend": text(16, choices=("local", "lambda")),
 }
 
 

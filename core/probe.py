@@ -74,6 +74,9 @@ class MediaInfo:
     coded_height: int
     pix_fmt: str
     timecode: str | None = None
+    # The container's first timestamp, in seconds: what ffmpeg subtracts to put the video's
+    # timeline at 0 (not 0 for MPEG-TS, nor for a segment cut with its timestamps kept).
+    start: float = 0.0
 
     @property
     def demuxer(self) -> str:
@@ -407,4 +410,5 @@ def _media_info(
         coded_height=coded_h,
         pix_fmt=str(video["pix_fmt"]),
         timecode=start_timecode(header, fps),
+        start=header.start if math.isfinite(header.start) else 0.0,
     )

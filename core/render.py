@@ -120,16 +120,22 @@ def build_args(
     *,
     threads: int = 0,
     progress_log: Path | None = None,
+    offset: float = 0.0,
 ) -> list[str]:
     """The ffmpeg argument list that renders ``snippet`` (logging its progress to
-    ``progress_log``, see :func:`read_progress`)."""
+    ``progress_log``, see :func:`read_progress`).
+
+    ``offset`` is where ``source`` starts on the video's timeline: 0 for the whole video,
+    the first keyframe's time for a segment cut from it with its timestamps kept."""
     picture = 1 / info.fps if info.fps > 0 else 0.5
     wanted = _SEEK_PREROLL.get(info.demuxer, min(1.0, _PREROLL_PICTURES * picture))
     preroll = min(snippet.start, wanted)
+    if snippet.start - preroll < offset:  # a segment holds nothing before its start
+        preroll = snippet.start - offset
     seek = snippet.start - preroll
     stream = ffmpeg_python.input(
         source.url,
-        ss=timestamp_arg(seek),
+        ss=timestamp_arg(seek - offset),
         t=timestamp_arg(snippet.duration + preroll),
         threads=threads,
         **PREVIEW_DECODING,
@@ -210,8 +216,12 @@ async def render_snippet(
     on_progress: Callable[[float], None] | None = None,
     group: ProcessGroup | None = None,
     timeout: float | None = None,
+    offset: float = 0.0,
 ) -> SnippetOutput:
     """Render ``snippet`` of ``source`` into ``job_dir`` (see :mod:`core.layout`).
+
+    ``source`` is the whole video, or a segment of it that starts at ``offset`` on the
+    video's timeline (see :func:`build_args`); the output is the same.
 
     ``on_progress`` receives the fraction of the snippet done (0–1). Raises
     :class:`RenderError` with a one-line reason when ffmpeg fails or produces nothing.
@@ -232,6 +242,7 @@ async def render_snippet(
         frames_tmp,
         threads=threads,
         progress_log=log if on_progress is not None else None,
+        offset=offset,
     )
     label = (
         f"snippet {snippet.index + 1} ({format_clock(snippet.start)}–{format_clock(snippet.end)})"

@@ -17,7 +17,7 @@ import contextlib
 import logging
 import os
 import stat
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,6 +90,16 @@ class JobControl:
             tracker.pause()
 
 
+@dataclass(frozen=True)
+class SnippetChoice:
+    """Which snippets a run renders when another renderer shares the job (the hybrid
+    backend): workers take them in ``order``; ``claim(index)`` is asked when a worker is
+    free for one, and False leaves it pending, for the other renderer."""
+
+    order: Sequence[int]
+    claim: Callable[[int], bool]
+
+
 @dataclass
 class LocalRunner:
     settings: Settings
@@ -127,13 +137,15 @@ class LocalRunner:
         job_dir: Path,
         *,
         control: JobControl | None = None,
+        choice: SnippetChoice | None = None,
     ) -> Manifest:
         """Process one input into ``job_dir``; returns its final manifest.
 
         Never raises for a bad input or a failed snippet: the manifest says what happened.
         A job folder another FrameFan is writing is left alone (the returned manifest says
         so; nothing is written). Cancelling the task stops every ffmpeg process of the job,
-        records the job as cancelled and re-raises the cancellation.
+        records the job as cancelled and re-raises the cancellation. With ``choice``, only
+        the snippets it claims are rendered, in its order.
         """
         control = control or JobControl()
         job_id = job_dir.name
@@ -168,6 +180,7 @@ class LocalRunner:
                 control,
                 scan_left=scan_left,
                 fresh=held.created,
+                choice=choice,
             )
             result = await run.run()
             if run.discarded:

@@ -1,9 +1,10 @@
-"""The "Automatic" backend: each job runs where ``framefan estimate`` finds it faster.
+"""The "Automatic" backend: each job runs where ``framefan estimate`` finds it faster:
+on this computer, on AWS, or on both at once (``hybrid``).
 
 The choice is made when the job starts (blocking: it probes and, the first time for a kind
 of video, calibrates; run it in a worker thread), from the local backend's and the AWS
 backend's own settings. Without a stack name, or when the estimate fails, the job runs
-locally.
+locally; a video already in S3 runs on AWS.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from core.cloud.s3source import is_s3_uri
 from core.errors import FrameFanError
 from core.estimate.job import capacity_from_stack, estimate_input
 from core.estimate.model import Estimate
@@ -43,6 +45,8 @@ def estimate_job(
                 processing,
                 workers=int(local.get("workers") or 1),
                 capacity=capacity_from_stack(resources),
+                upload_limit_mbps=float(cloud.get("upload_limit_mbps") or 0) or None,
+                upload=str(cloud.get("upload") or "auto"),
             )
         )
     except (FrameFanError, OSError) as exc:
@@ -53,8 +57,10 @@ def estimate_job(
 def choose(
     source: str, processing: Settings, local: Mapping[str, Any], cloud: Mapping[str, Any]
 ) -> str:
-    """``lambda`` or ``local``: where this job finishes sooner (blocking)."""
+    """``local``, ``lambda`` or ``hybrid``: how this job finishes soonest (blocking)."""
+    if is_s3_uri(source):
+        return "lambda"
     if not cloud.get("stack"):
         return "local"
     found = estimate_job(source, processing, local, cloud)
-    return found.faster if found is not None else "local"
+    return found.best if found is not None else "local"

@@ -60,6 +60,8 @@ class BackendField:
     placeholder: str = ""
     required: bool = False  # must be filled in before this backend can run a job
     suggestions: Callable[[], list[str]] | None = None  # values offered (text stays free)
+    choices: tuple[tuple[str, str], ...] = ()  # the only values allowed, with their labels
+    zero_means: str = ""  # what 0 stands for in a number (shown instead of 0)
 
     def coerce(self, raw: object) -> FieldValue:
         """``raw`` (a stored string, or a value) as this field's type; raises ValueError."""
@@ -77,7 +79,10 @@ class BackendField:
             if self.maximum is not None and value > self.maximum:
                 raise ValueError(f"{self.label} must be at most {self.maximum}")
             return value
-        return str(raw).strip()
+        text = str(raw).strip()
+        if self.choices and text not in {value for value, _ in self.choices}:
+            raise ValueError(f"{self.label}: not one of {', '.join(v for v, _ in self.choices)}")
+        return text
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,8 @@ class Backend:
     # Checks that the given settings can reach the service (blocking; run in a thread).
     test_connection: Callable[[Mapping[str, Any]], ConnectionReport] | None = None
     short_label: str = ""  # for the queue's rows, where room is short (default: label)
+    # The backends whose settings it runs with (default: its own).
+    uses: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.short_label:
@@ -118,6 +125,13 @@ class Backend:
     def missing(self, values: Mapping[str, Any]) -> BackendField | None:
         """The first required field left empty in ``values``."""
         return next((f for f in self.fields if f.required and not values.get(f.name)), None)
+
+    def values(self, values_of: Callable[[str], Mapping[str, Any]]) -> dict[str, Any]:
+        """The settings it runs with, from each backend's (``values_of(key)``)."""
+        merged: dict[str, Any] = {}
+        for key in self.uses or (self.key,):
+            merged.update(values_of(key))
+        return merged
 
 
 # -- this computer ------------------------------------------------------------------------
@@ -176,6 +190,11 @@ def _cloud_target(values: Mapping[str, Any]):
     )
 
 
+def _upload_options(values: Mapping[str, Any]) -> dict[str, Any]:
+    limit = int(values.get("upload_limit_mbps") or 0)
+    return {"upload": str(values.get("upload") or "auto"), "upload_limit_mbps": limit or None}
+
+
 def _lambda_runner(options: RunnerOptions) -> JobRunner:
     from core.cloud.runner import LambdaRunner
 
@@ -185,6 +204,7 @@ def _lambda_runner(options: RunnerOptions) -> JobRunner:
         ffmpeg=options.ffmpeg,
         on_event=options.on_event,
         overview=options.overview,
+        **_upload_options(options.values),
     )
 
 
@@ -249,12 +269,67 @@ LAMBDA = Backend(
             "",
             placeholder="the profile's region",
         ),
+        BackendField(
+            "upload",
+            "Send videos",
+            "As segments: each snippet is cut without re-encoding and rendered as soon as it "
+            "is uploaded, so the first previews arrive within seconds. As whole files: "
+            "rendering starts once the whole video is uploaded. Automatic sends segments when "
+            "the video can be cut cleanly.",
+            "auto",
+            choices=(
+                ("auto", "Automatically"),
+                ("segments", "As segments"),
+                ("whole", "As whole files"),
+            ),
+        ),
+        BackendField(
+            "upload_limit_mbps",
+            "Upload limit",
+            "Send at most this many Mbit/s, to leave room for others on a shared connection. "
+            "The time estimate takes it into account.",
+            0,
+            minimum=0,
+            maximum=100_000,
+            zero_means="No limit",
+        ),
     ),
     test_connection=_lambda_test,
 )
 
+# -- both at once -------------------------------------------------------------------------
+# This computer from the end of the video, AWS from the start: chosen by AUTO for a job,
+# with the settings of both (not offered as a choice of its own).
+
+
+def _hybrid_runner(options: RunnerOptions) -> JobRunner:
+    from core.cloud.hybrid import HybridRunner
+
+    return HybridRunner(
+        options.settings,
+        _cloud_target(options.values),
+        workers=int(options.values["workers"]),
+        ffmpeg=options.ffmpeg,
+        on_event=options.on_event,
+        **_upload_options(options.values),
+    )
+
+
+HYBRID = Backend(
+    key="hybrid",
+    label="This computer and AWS",
+    short_label="Both",
+    can_pause=False,
+    concurrent_jobs=1,
+    make_runner=_hybrid_runner,
+    # The job runs here when AWS cannot be reached, so only what this computer needs.
+    check=_local_check,
+    uses=("local", "lambda"),
+)
+
 # -- whichever is faster ------------------------------------------------------------------
-# Each job is given to LOCAL or LAMBDA when it starts (gui.auto_backend), with their settings.
+# Each job is given to LOCAL, LAMBDA or HYBRID when it starts (gui.auto_backend), with their
+# settings.
 
 
 def _auto_runner(options: RunnerOptions) -> JobRunner:
@@ -263,20 +338,22 @@ def _auto_runner(options: RunnerOptions) -> JobRunner:
 
 AUTO = Backend(
     key="auto",
-    label="Automatic (the faster)",
+    label="Automatic (the fastest)",
     short_label="Auto",
     can_pause=False,
     concurrent_jobs=1,  # the choice is made one job at a time
     make_runner=_auto_runner,
     check=_local_check,
+    uses=("local", "lambda"),
 )
 # Backends whose settings AUTO uses (shown with it in the settings dialog).
-AUTO_USES = ("local", "lambda")
+AUTO_USES = AUTO.uses
 
+# The choices of the settings dialog; HYBRID is chosen per job, by AUTO.
 BACKENDS: dict[str, Backend] = {b.key: b for b in (LOCAL, LAMBDA, AUTO)}
 DEFAULT_BACKEND = LOCAL.key
 
 
 def backend(key: str) -> Backend:
     """The backend registered as ``key`` (the local one for an unknown key)."""
-    return BACKENDS.get(key, LOCAL)
+    return {**BACKENDS, HYBRID.key: HYBRID}.get(key, LOCAL)

@@ -1,10 +1,14 @@
 """The estimate beside the Start button: how long the waiting jobs take here and on AWS,
 what AWS charges, and the same for the selected job; shown when the backend is AWS or
-Automatic.
+Automatic (which also says what it will choose, and the time of both at once).
 
 Estimates are made in a worker thread (a probe, and a calibration render the first time a
-kind of video is seen) and kept per input and settings, so the label updates as jobs are
-added or selected without blocking the window.
+kind of video is seen) and kept per input and settings (the AWS ones included: the upload
+limit changes the estimate), so the label updates as jobs are added or selected without
+blocking the window. The selected job comes first. The label takes the toolbar's free
+room and is shortened with "…" when there is too little, so no toolbar button is ever
+pushed out of sight; the tooltip (and the accessible description) has the whole text and
+the details.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QAction, QPalette, QResizeEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy, QToolBar
 
 from core.estimate.model import Estimate
 from core.timefmt import format_clock
@@ -25,13 +29,59 @@ from .queue.entry import QUEUED, QueueEntry
 
 # The estimate is shown, and test renders made for it, when AWS is an option.
 ESTIMATED_FOR = ("auto", "lambda")
+_CHOICE = {"local": "here", "lambda": "AWS", "hybrid": "both"}
 
 
-def describe(found: Estimate) -> str:
-    return (
-        f"here ≈ {format_clock(found.local_seconds)}, AWS ≈ {format_clock(found.cloud_seconds)}"
-        f" (${found.cost_usd:.2f})"
+def clock(seconds: float) -> str:
+    return format_clock(max(1.0, seconds))  # "0:00" would read as nothing to do
+
+
+def cost(usd: float) -> str:
+    return "< $0.01" if usd < 0.005 else f"${usd:.2f}"
+
+
+def describe(found: Estimate, automatic: bool = False) -> str:
+    """One job: ``≈ here 0:40 · AWS 1:10 $0.02``; Automatic says first what it will choose,
+    and also weighs both at once (when the video can be sent as segments):
+    ``→ both ≈ 0:31 (here 0:40 · AWS 1:10 $0.02)``."""
+    times = {
+        "local": f"here {clock(found.local_seconds)}",
+        "lambda": f"AWS {clock(found.cloud_seconds)}{_cost_note(found.cost_usd)}",
+    }
+    if automatic and found.hybrid_seconds is not None:
+        times["hybrid"] = f"both {clock(found.hybrid_seconds)}"
+    if not automatic:
+        return "≈ " + " · ".join(times.values())
+    best = found.best
+    others = " · ".join(text for key, text in times.items() if key != best)
+    return f"→ {_CHOICE[best]} ≈ {clock(_chosen_seconds(found))} ({others})"
+
+
+def _cost_note(usd: float) -> str:
+    return f" {cost(usd)}" if usd >= 0.005 else ""
+
+
+def details(found: Estimate) -> str:
+    """The tooltip's account of one job's estimate."""
+    sent = "as segments" if found.upload_mode == "segments" else "as one file"
+    parts = ", ".join(f"{k} {clock(v)}" for k, v in found.cloud_parts.items())
+    lines = [
+        f"{found.name}: {found.snippets} snippets",
+        f"Here: {clock(found.local_seconds)} (from a short test render on this computer)",
+        f"AWS: {clock(found.cloud_seconds)} — {parts}; sent {sent} at "
+        f"{found.uplink_mbps:g} Mbit/s ({found.uplink_source}); first preview after "
+        f"{clock(found.first_preview_seconds)}",
+    ]
+    if found.hybrid_seconds is not None:
+        lines.append(
+            f"Both at once: {clock(found.hybrid_seconds)}, about "
+            f"{found.hybrid_local_snippets} of {found.snippets} snippets rendered here"
+        )
+    lines.append(
+        f"AWS cost: {cost(found.cost_usd)} (list prices, {found.prices.region}, "
+        f"{found.prices.date})"
     )
+    return "\n".join(lines)
 
 
 class EstimatePanel(QLabel):
@@ -39,8 +89,14 @@ class EstimatePanel(QLabel):
         super().__init__()
         self.setObjectName("estimatePanel")
         self.setTextFormat(Qt.TextFormat.PlainText)
-        self.setContentsMargins(8, 0, 8, 0)
+        self.setContentsMargins(10, 0, 10, 0)
         self.setAccessibleName("Estimated time and AWS cost")
+        # Information, not a button: the muted colour of secondary text.
+        self.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumWidth(120)
+        self._full = ""
+        self._action: QAction | None = None  # its place in the toolbar
         self._run_blocking = run_blocking
         self._known: dict[tuple[str, str], Estimate | None] = {}
         self._pending: set[tuple[str, str]] = set()
@@ -56,13 +112,39 @@ class EstimatePanel(QLabel):
         actions = toolbar.actions()
         after = actions.index(beside) + 1 if beside in actions else len(actions)
         if after < len(actions):
-            toolbar.insertWidget(actions[after], self)
+            self._action = toolbar.insertWidget(actions[after], self)
         else:
-            toolbar.addWidget(self)
+            self._action = toolbar.addWidget(self)
+        self._action.setVisible(bool(self._full))
+
+    def full_text(self) -> str:
+        """The estimate as written before it is shortened to fit."""
+        return self._full
+
+    def sizeHint(self) -> QSize:
+        width = self.fontMetrics().horizontalAdvance(self._full) + 24
+        return QSize(width, super().sizeHint().height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _set_full(self, text: str) -> None:
+        self._full = text
+        self.setAccessibleDescription(text)
+        if self._action is not None:
+            self._action.setVisible(bool(text))  # no empty room in the toolbar
+        self.updateGeometry()
+        self._fit()
+
+    def _fit(self) -> None:
+        room = self.contentsRect().width()
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, room))
 
     def update_for(self, entries: list[QueueEntry], selected: QueueEntry | None, settings) -> None:
         if settings.backend not in ESTIMATED_FOR:
-            self.setText("")  # local work only: nothing to weigh, no test renders
+            self._set_full("")  # local work only: nothing to weigh, no test renders
+            self.setToolTip("")
             return
         self._entries = [e for e in entries if e.status == QUEUED and e.input]
         self._selected = selected if selected is not None and selected.input else None
@@ -82,7 +164,9 @@ class EstimatePanel(QLabel):
         self._show()
 
     def _key(self, entry: QueueEntry) -> tuple[str, str]:
-        return (str(entry.input), repr(self._settings.processing.to_dict()))
+        settings = self._settings
+        what = (settings.processing.to_dict(), settings.values_of("local"))
+        return (str(entry.input), repr((what, settings.values_of("lambda"))))
 
     def _done(self, key: tuple[str, str], task: asyncio.Task[Any]) -> None:
         self._pending.discard(key)
@@ -90,27 +174,43 @@ class EstimatePanel(QLabel):
         self._show()
 
     def _show(self) -> None:
+        automatic = self._settings is not None and self._settings.backend == "auto"
         found = [self._known.get(self._key(e)) for e in self._entries] if self._settings else []
         known = [f for f in found if f is not None]
         parts = []
-        if known:
-            local = sum(f.local_seconds for f in known)
-            cloud = sum(f.cloud_parts["upload"] for f in known) + max(
-                f.cloud_seconds - f.cloud_parts["upload"] for f in known
-            )
-            cost = sum(f.cost_usd for f in known)
-            more = "" if len(known) == len(self._entries) else "+"
-            parts.append(
-                f"Queue{more}: here ≈ {format_clock(local)}, AWS ≈ {format_clock(cloud)} "
-                f"(${cost:.2f})"
-            )
+        alone = len(self._entries) == 1 and self._selected in self._entries
+        mine = None
         if self._selected is not None and self._settings is not None:
             mine = self._known.get(self._key(self._selected))
             if mine is not None:
-                parts.append(f"This job: {describe(mine)}")
+                parts.append(f"This job {describe(mine, automatic)}")
+        if known and not alone:
+            local = sum(f.local_seconds for f in known)
+            # Uploads share the uplink; the rest of each cloud job overlaps the next upload.
+            cloud = sum(f.cloud_parts["upload"] for f in known) + max(
+                f.cloud_seconds - f.cloud_parts["upload"] for f in known
+            )
+            some = "" if len(known) == len(self._entries) else f" ({len(known)} so far)"
+            times = f"here {clock(local)} · AWS {clock(cloud)}"
+            times += _cost_note(sum(f.cost_usd for f in known))
+            if automatic:
+                chosen = clock(sum(_chosen_seconds(f) for f in known))
+                parts.append(f"Queue{some} ≈ {chosen} as chosen ({times})")
+            else:
+                parts.append(f"Queue{some} ≈ {times}")
         waiting = bool(self._pending)
-        self.setText("   ·   ".join(parts) or ("Estimating…" if waiting else ""))
-        self.setToolTip(
+        self._set_full("   |   ".join(parts) or ("Estimating…" if waiting else ""))
+        tips = [details(mine)] if mine is not None else []
+        tips.append(
             "Estimated from a short test render on this computer, the last measured upload "
-            "speed and the AWS stack's capacity (framefan estimate)"
+            "speed (or the upload limit) and the AWS stack's capacity (framefan estimate)"
         )
+        self.setToolTip("\n\n".join(tips))
+
+
+def _chosen_seconds(found: Estimate) -> float:
+    return {
+        "local": found.local_seconds,
+        "lambda": found.cloud_seconds,
+        "hybrid": found.hybrid_seconds or found.local_seconds,
+    }[found.best]

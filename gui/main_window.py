@@ -34,6 +34,7 @@ from core.preflight import DISK_SPACE, MIN_FREE_BYTES, OUTPUT_FOLDER, Problem
 from .appdirs import AppDirs
 from .backends import CONNECTION
 from .background import NetworkPool, TaskSet
+from .cloud.s3_browser import S3Browser, open_s3_browser
 from .estimate_panel import EstimatePanel
 from .icons import TintedIcons, app_icon
 from .intake import Intake
@@ -168,6 +169,7 @@ class MainWindow(QMainWindow):
         return {
             "add_videos": self.intake.choose_videos,
             "add_folder": self.intake.choose_folder,
+            "add_from_s3": self.choose_from_s3,
             "open_job": self.intake.choose_job,
             "quit": self.close,
             "toggle_queue": self.toggle_queue,
@@ -185,6 +187,7 @@ class MainWindow(QMainWindow):
         sched.jobStarted.connect(self._on_job_started)
         sched.snippetChanged.connect(self._on_snippet)
         sched.overviewAdded.connect(self._on_overview)
+        sched.snippetSide.connect(self._on_snippet_side)
         sched.jobFinished.connect(self._on_job_finished)
         sched.jobWaiting.connect(self._on_job_started)  # the preview says why it waits
         sched.problemFound.connect(self.show_problem)
@@ -266,6 +269,10 @@ class MainWindow(QMainWindow):
         self.show()
         self.raise_()
         self.activateWindow()
+
+    def choose_from_s3(self) -> S3Browser | None:
+        """Browse S3 for videos to process there (needs the AWS backend's stack)."""
+        return open_s3_browser(self)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls():
@@ -364,6 +371,12 @@ class MainWindow(QMainWindow):
         """The user rests on a part of the shown job not rendered yet: render it next."""
         if self._shown_id is not None:
             self.scheduler.look_at(self._shown_id, t)
+
+    def _on_snippet_side(self, entry_id: str, index: int, side: str) -> None:
+        entry = self.model.entry(entry_id)
+        shown = entry is not None and entry_id == self._shown_id
+        if shown and entry is not None and self.preview.job_dir() == entry.job_dir:
+            self.preview.mark_side(index, side)
 
     def _on_job_finished(self, entry_id: str) -> None:
         entry = self.model.entry(entry_id)

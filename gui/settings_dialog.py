@@ -429,7 +429,16 @@ def _backend_editor(spec: BackendField) -> QWidget:
         spin = QSpinBox()
         spin.setRange(spec.minimum or 0, spec.maximum or 1_000_000)
         spin.setFixedWidth(140)  # as the processing settings' boxes
+        if spec.zero_means:
+            spin.setSpecialValueText(spec.zero_means)
+        if spec.name.endswith("_mbps"):
+            spin.setSuffix(" Mbit/s")
         return spin
+    if spec.choices:
+        combo = QComboBox()
+        for value, label in spec.choices:
+            combo.addItem(label, value)
+        return combo
     if spec.suggestions is not None:
         combo = QComboBox()
         combo.setEditable(True)

@@ -19,6 +19,7 @@ from .preview.shortcuts import TIMELINE_NOTE, action_rows, key_label, playback_r
 class WindowActions:
     add_videos: QAction
     add_folder: QAction
+    add_from_s3: QAction
     open_job: QAction
     quit: QAction
     toggle_queue: QAction
@@ -33,7 +34,14 @@ class WindowActions:
 
     def window_keys(self) -> list[QAction]:
         """The actions with a shortcut that are not about one job or the preview."""
-        return [self.add_videos, self.add_folder, self.open_job, self.settings, self.quit]
+        return [
+            self.add_videos,
+            self.add_folder,
+            self.add_from_s3,
+            self.open_job,
+            self.settings,
+            self.quit,
+        ]
 
 
 @dataclass
@@ -78,6 +86,7 @@ def build_actions(
     actions = WindowActions(
         add_videos=action("add_videos", "Add videos…", "Ctrl+O", "add"),
         add_folder=action("add_folder", "Add folder…", "Ctrl+Shift+O", "add-folder"),
+        add_from_s3=action("add_from_s3", "Add from S3…", "Ctrl+Alt+O"),
         open_job=action("open_job", "Open job…", "Ctrl+J", "open-job"),
         quit=action("quit", "Quit", "Ctrl+Q"),
         toggle_queue=action("toggle_queue", "Pause queue", None, "pause"),
@@ -92,6 +101,9 @@ def build_actions(
     )
     actions.add_videos.setToolTip("Add video files to the queue (or drop them on the window)")
     actions.add_folder.setToolTip("Add every video in a folder and its subfolders")
+    actions.add_from_s3.setToolTip(
+        "Add videos that are already in S3: processed there on AWS, with no upload"
+    )
     actions.open_job.setToolTip("Open an earlier job from its manifest.json")
     actions.toggle_queue.setToolTip(
         "Pause the running jobs and start no new one, until the queue is started again"
@@ -99,7 +111,10 @@ def build_actions(
 
     bar = window.menuBar()
     file_menu = bar.addMenu("&File")
-    _fill(file_menu, [actions.add_videos, actions.add_folder, None, actions.open_job])
+    _fill(
+        file_menu,
+        [actions.add_videos, actions.add_folder, actions.add_from_s3, None, actions.open_job],
+    )
     file_menu.addMenu(actions.recent_menu)
     _fill(file_menu, [None, actions.quit])
     _fill(

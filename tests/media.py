@@ -255,3 +255,26 @@ HOSTILE_TIMECODE_MKV = Spec(
     "testsrc2=s=160x120:r=25:d=1",
     extra=["-metadata", "timecode=$(rm -rf ~)"],
 )
+# Keyframes 5 s apart and B-frames, with 2 s snippets: a snippet's segment starts up to a
+# whole GOP before it, and pictures are stored out of display order.
+STEP_LONG_GOP_MP4 = Spec(
+    "step-long-gop.mp4",
+    step_source(8),
+    codec=[*H264[:-2], "-preset", "veryfast", "-bf", "2", "-g", "125", "-sc_threshold", "0"],
+)
+# Keyframes every 10 pictures: cheap to cut into segments.
+STEP_SHORT_GOP_MP4 = Spec(
+    "step-short-gop.mp4", step_source(6), codec=[*H264, "-g", "10", "-sc_threshold", "0"]
+)
+# The same, with noise: big enough that a segment's bytes are mostly pictures.
+NOISY_SHORT_GOP_MP4 = Spec(
+    "noisy-short-gop.mp4",
+    "testsrc2=s=320x240:r=25:d=6,noise=alls=30:allf=t",
+    codec=[*H264, "-g", "10", "-sc_threshold", "0"],
+)
+# Small enough to send slowly on purpose: about 40 KB a second of video.
+NOISY_SMALL_MP4 = Spec(
+    "noisy-small.mp4",
+    "testsrc2=s=160x120:r=25:d=6,noise=alls=12:allf=t",
+    codec=[*H264, "-g", "10", "-sc_threshold", "0"],
+)

@@ -124,6 +124,19 @@ def test_overview_pictures_are_read_back_sorted_by_time() -> None:
     assert Manifest.from_dict(data).overview == []
 
 
+def test_a_snippet_says_which_side_rendered_it_only_in_a_hybrid_job() -> None:
+    data = valid()
+    assert all("backend" not in s for s in data["snippets"])  # left out when not known
+    data["backend"] = "hybrid"
+    data["snippets"][0]["backend"] = "lambda"
+    manifest = Manifest.from_dict(data)
+    assert manifest.snippets[0].backend == "lambda"
+    assert manifest.to_dict()["snippets"][0]["backend"] == "lambda"
+    data["snippets"][0]["backend"] = "mainframe"
+    with pytest.raises(ManifestError, match="backend"):
+        Manifest.from_dict(data)
+
+
 def test_a_deeply_nested_manifest_is_an_error_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(ManifestError, match="cannot read the manifest"):
         load_text(tmp_path, '{"version": 1, "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
@@ -131,7 +144,7 @@ def test_a_deeply_nested_manifest_is_an_error_not_a_crash(tmp_path: Path) -> Non
 
 def test_minor_is_written_and_any_minor_with_unknown_fields_is_read(tmp_path: Path) -> None:
     data = valid()
-    assert data["minor"] == MANIFEST_MINOR == 2
+    assert data["minor"] == MANIFEST_MINOR == 3
     data["minor"] = 7
     data["chapters"] = [{"t": 0.0, "title": "Intro"}]
     data["source"]["timecode"] = "01:00:00;02"

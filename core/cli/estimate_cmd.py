@@ -13,7 +13,7 @@ from ..estimate.job import capacity_from_stack, estimate_input
 from ..estimate.model import CloudCapacity, Estimate
 from ..runner import default_workers
 from ..timefmt import format_clock
-from .process_cmd import add_setting_options, settings_from_args
+from .process_cmd import AUTO, UPLOAD_MODES, add_setting_options, settings_from_args
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -25,7 +25,8 @@ def register(commands: Any) -> None:
         description=(
             "For each VIDEO: the time to process it on this machine (from a short calibration "
             "render of the video, cached per machine), the time on AWS Lambda (upload at your "
-            "uplink, start, render at the stack's concurrency) and what AWS charges for it."
+            "uplink, start, render at the stack's concurrency), the time of both at once, and "
+            "what AWS charges for it."
         ),
     )
     parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files to estimate")
@@ -35,6 +36,19 @@ def register(commands: Any) -> None:
         default=None,
         metavar="N",
         help="upload speed in Mbit/s (default: the last one measured while uploading)",
+    )
+    parser.add_argument(
+        "--upload-limit-mbps",
+        type=float,
+        default=None,
+        metavar="N",
+        help="the upload rate limit you will process with (framefan process --upload-limit-mbps)",
+    )
+    parser.add_argument(
+        "--upload",
+        choices=list(UPLOAD_MODES),
+        default=AUTO,
+        help="how the video would be sent (framefan process --upload; %(default)s)",
     )
     parser.add_argument("--stack", help="read the render capacity from this deployed stack")
     parser.add_argument("--profile", help="AWS profile (with --stack)")
@@ -58,8 +72,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         settings = settings_from_args(args)
     except FrameFanError as exc:
         parser.error(str(exc))
-    if args.uplink_mbps is not None and not args.uplink_mbps > 0:
-        parser.error("--uplink-mbps must be more than 0")
+    for option in ("uplink_mbps", "upload_limit_mbps"):
+        value = getattr(args, option)
+        if value is not None and not value > 0:
+            parser.error(f"--{option.replace('_', '-')} must be more than 0")
     if args.workers < 1 or (args.concurrency is not None and args.concurrency < 1):
         parser.error("--workers and --concurrency must be at least 1")
     try:
@@ -97,6 +113,8 @@ async def _estimate(args: argparse.Namespace, settings, capacity: CloudCapacity)
                     workers=args.workers,
                     capacity=capacity,
                     uplink_mbps=args.uplink_mbps,
+                    upload_limit_mbps=args.upload_limit_mbps,
+                    upload=args.upload,
                 )
             )
         except FrameFanError as exc:
@@ -141,28 +159,44 @@ def _document(
     }
 
 
+_BEST = {"lambda": "AWS", "local": "local", "hybrid": "both"}
+
+
 def _table(estimates: list[Estimate], capacity: CloudCapacity) -> str:
-    lines = [f"{'video':32} {'length':>9} {'local':>9} {'AWS':>9} {'AWS cost':>9}  faster"]
+    lines = [
+        f"{'video':28} {'length':>8} {'local':>8} {'AWS':>8} {'both':>8} {'AWS cost':>9}  fastest"
+    ]
     for e in estimates:
-        name = e.name if len(e.name) <= 32 else e.name[:31] + "…"
+        name = e.name if len(e.name) <= 28 else e.name[:27] + "…"
+        both = format_clock(e.hybrid_seconds) if e.hybrid_seconds is not None else "–"
         lines.append(
-            f"{name:32} {format_clock(e.duration):>9} {format_clock(e.local_seconds):>9} "
-            f"{format_clock(e.cloud_seconds):>9} {'$' + format(e.cost_usd, '.3f'):>9}  "
-            f"{'AWS' if e.faster == 'lambda' else 'local'}"
+            f"{name:28} {format_clock(e.duration):>8} {format_clock(e.local_seconds):>8} "
+            f"{format_clock(e.cloud_seconds):>8} {both:>8} "
+            f"{'$' + format(e.cost_usd, '.3f'):>9}  {_BEST[e.best]}"
         )
     total = _totals(estimates)
     lines.append(
-        f"{'total':32} {'':>9} {format_clock(total['local_seconds']):>9} "
-        f"{format_clock(total['cloud_seconds']):>9} {'$' + format(total['cost_usd'], '.3f'):>9}"
+        f"{'total':28} {'':>8} {format_clock(total['local_seconds']):>8} "
+        f"{format_clock(total['cloud_seconds']):>8} {'':>8} "
+        f"{'$' + format(total['cost_usd'], '.3f'):>9}"
     )
     first = estimates[0]
     parts = ", ".join(f"{k} {format_clock(v)}" for k, v in first.cloud_parts.items())
     costs = ", ".join(f"{k.replace('_', ' ')} ${v:.4f}" for k, v in first.cost_parts.items())
-    uplink = {"assumed": "assumed; set --uplink-mbps"}.get(first.uplink_source, first.uplink_source)
+    uplink = {
+        "assumed": "assumed; set --uplink-mbps",
+        "limit": "the upload limit",
+    }.get(first.uplink_source, first.uplink_source)
+    sent = (
+        "as segments, each rendered as it arrives"
+        if first.upload_mode == "segments"
+        else "as a whole file"
+    )
     concurrency = " (assumed; set --concurrency)" if capacity.concurrency_assumed else ""
     lines += [
         "",
-        f"AWS time of {first.name}: {parts}",
+        f"AWS time of {first.name} (sent {sent}): {parts}; first preview after "
+        f"{format_clock(first.first_preview_seconds)}",
         f"AWS cost of {first.name}: {costs}",
         f"uplink {first.uplink_mbps:g} Mbit/s ({uplink}); {capacity.concurrency} renders at "
         f"once{concurrency}, {capacity.memory_mb} MB each",

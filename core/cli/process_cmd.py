@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FrameFanError, SettingsError
-from ..events import JobEvent, JobFinished
+from ..events import JobEvent, JobFinished, UploadPlanned
 from ..ffmpeg_locator import find_ffmpeg
 from ..layout import MANIFEST_NAME, job_dir_for
 from ..limits import LIMIT_FIELDS, Limits
@@ -26,6 +26,11 @@ from ..timefmt import format_clock
 if TYPE_CHECKING:
     from .progress_view import ProgressView
 
+# Kept in step with core.cloud.segments (not imported: the local backend needs no boto3).
+AUTO = "auto"
+UPLOAD_MODES = (AUTO, "whole", "segments")
+S3_SCHEME = "s3://"
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
@@ -33,9 +38,15 @@ def register(commands: Any) -> None:
     parser = commands.add_parser(
         "process",
         help="process videos into GIFs and still frames",
-        description="Process each VIDEO into its own job folder under --out.",
+        description=(
+            "Process each VIDEO into its own job folder under --out. A VIDEO may also be "
+            "s3://BUCKET/KEY, a video already in one of the stack's source buckets "
+            "(--backend lambda; nothing is uploaded)."
+        ),
     )
-    parser.add_argument("videos", nargs="+", metavar="VIDEO", help="video files to process")
+    parser.add_argument(
+        "videos", nargs="+", metavar="VIDEO", help="video files (or s3://BUCKET/KEY) to process"
+    )
     parser.add_argument(
         "--out", type=Path, default=Path("framefan-out"), help="output folder (%(default)s)"
     )
@@ -44,8 +55,10 @@ def register(commands: Any) -> None:
         choices=["local", "lambda", "auto"],
         default="local",
         help=(
-            "where to render: this machine, AWS Lambda (needs --stack), or auto: whichever "
-            "'framefan estimate' finds faster for each video (needs --stack)"
+            "where to render: this machine, AWS Lambda (needs --stack), or auto: for each "
+            "video, whichever 'framefan estimate' finds faster, or both at once (this machine "
+            "from the end, AWS from the start) when the video can be sent as segments "
+            "(needs --stack)"
         ),
     )
     cloud = parser.add_argument_group("AWS Lambda backend")
@@ -58,6 +71,23 @@ def register(commands: Any) -> None:
         default=None,
         metavar="N",
         help="upload speed for --backend auto (default: the last one measured)",
+    )
+    cloud.add_argument(
+        "--upload",
+        choices=list(UPLOAD_MODES),
+        default=AUTO,
+        help=(
+            "how to send a video: segments (one per snippet, cut without re-encoding, each "
+            "rendered as it arrives), whole (one file, rendered once it is all there), or auto: "
+            "segments when the video can be cut cleanly (%(default)s)"
+        ),
+    )
+    cloud.add_argument(
+        "--upload-limit-mbps",
+        type=float,
+        default=None,
+        metavar="N",
+        help="send at most N Mbit/s, to leave room on a shared uplink (default: no limit)",
     )
     parser.add_argument(
         "--workers",
@@ -136,6 +166,11 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error("--workers must be at least 1")
     if args.backend in ("lambda", "auto") and not args.stack:
         parser.error(f"--backend {args.backend} needs --stack NAME (the deployed stack)")
+    if args.upload_limit_mbps is not None and not args.upload_limit_mbps > 0:
+        parser.error("--upload-limit-mbps must be more than 0")
+    in_s3 = [v for v in args.videos if v.startswith(S3_SCHEME)]
+    if in_s3 and args.backend == "local":
+        parser.error(f"{in_s3[0]}: a video in S3 is processed there: use --backend lambda")
     try:
         find_ffmpeg()
     except FrameFanError as exc:
@@ -154,11 +189,18 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
         view = ProgressView()
     inputs: list[str] = list(args.videos)
 
+    uploads: dict[str, str] = {}  # job id → how its video went to the cloud
+
     def on_event(event: JobEvent) -> None:
         if view is not None:
             view.handle(event)
+        if isinstance(event, UploadPlanned):
+            uploads[event.job_id] = event.mode
+            if not args.json:
+                _say(f"upload: {event.job_id}: {event.reason}", view)
         if isinstance(event, JobFinished):
-            _report(args.json, inputs_for(event.manifest_path.parent), event, view)
+            upload = uploads.get(event.job_id)
+            _report(args.json, inputs_for(event.manifest_path.parent), event, view, upload)
 
     def inputs_for(job_dir: Path) -> list[str]:
         return [p for p in inputs if runner_dirs.get(p) == job_dir]
@@ -189,19 +231,22 @@ async def _process(args: argparse.Namespace, settings: Settings) -> int:
 async def _choose_backends(
     args: argparse.Namespace, settings: Settings, inputs: list[str]
 ) -> dict[str, list[str]]:
-    """The inputs of each backend; with ``auto``, the faster by estimate, per input."""
+    """The inputs of each backend; with ``auto``, per input: the faster of this machine and
+    AWS, or both at once (``hybrid``) when that is faster still."""
     if args.backend != "auto":
         return {args.backend: inputs}
     from ..estimate.job import capacity_from_stack, estimate_input
     from .estimate_cmd import _capacity
 
+    chosen: dict[str, list[str]] = {"local": [], "lambda": [], "hybrid": []}
+    chosen["lambda"] = [i for i in inputs if i.startswith(S3_SCHEME)]
+    local_files = [i for i in inputs if not i.startswith(S3_SCHEME)]
     try:
         capacity = _capacity(args)
     except FrameFanError as exc:
         print(f"framefan: --backend auto: {exc}; processing here", file=sys.stderr)
-        return {"local": inputs}
-    chosen: dict[str, list[str]] = {"local": [], "lambda": []}
-    for item in inputs:
+        return {"local": local_files, "lambda": chosen["lambda"]}
+    for item in local_files:
         try:
             found = await estimate_input(
                 item,
@@ -209,28 +254,55 @@ async def _choose_backends(
                 workers=args.workers,
                 capacity=capacity or capacity_from_stack(None),
                 uplink_mbps=args.uplink_mbps,
+                upload_limit_mbps=args.upload_limit_mbps,
+                upload=args.upload,
             )
         except FrameFanError:
             chosen["local"].append(item)  # the local run reports what is wrong with it
             continue
-        chosen[found.faster].append(item)
+        best = found.best
+        chosen[best].append(item)
         if not args.json:
-            where = "AWS" if found.faster == "lambda" else "this machine"
+            where = {"lambda": "AWS", "local": "this machine", "hybrid": "this machine and AWS"}
+            both = (
+                f", both ≈ {format_clock(found.hybrid_seconds)}"
+                if found.hybrid_seconds is not None
+                else ""
+            )
             print(
-                f"auto: {item} on {where} (here ≈ {format_clock(found.local_seconds)}, "
-                f"AWS ≈ {format_clock(found.cloud_seconds)} for ${found.cost_usd:.3f})",
+                f"auto: {item} on {where[best]} (here ≈ {format_clock(found.local_seconds)}, "
+                f"AWS ≈ {format_clock(found.cloud_seconds)} for ${found.cost_usd:.3f}{both})",
                 file=sys.stderr,
             )
     return chosen
 
 
 def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend: str) -> Any:
-    if backend == "lambda":
+    if backend in ("lambda", "hybrid"):
+        from ..cloud.hybrid import HybridRunner
         from ..cloud.runner import LambdaRunner
         from ..cloud.stack import CloudTarget
 
         target = CloudTarget(args.stack, args.profile, args.region)
-        return LambdaRunner(settings, target, on_event=on_event, overview=args.overview)
+        if backend == "hybrid":
+            return HybridRunner(
+                settings,
+                target,
+                workers=args.workers,
+                on_event=on_event,
+                upload_limit_mbps=args.upload_limit_mbps,
+                upload=args.upload,
+                limits=args.limits,
+                overview=args.overview,
+            )
+        return LambdaRunner(
+            settings,
+            target,
+            on_event=on_event,
+            upload=args.upload,
+            upload_limit_mbps=args.upload_limit_mbps,
+            overview=args.overview,
+        )
     return LocalRunner(
         settings,
         workers=args.workers,
@@ -241,7 +313,11 @@ def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend
 
 
 def _report(
-    as_json: bool, inputs: list[str], event: JobFinished, view: ProgressView | None
+    as_json: bool,
+    inputs: list[str],
+    event: JobFinished,
+    view: ProgressView | None,
+    upload: str | None = None,
 ) -> None:
     manifest_path = event.manifest_path
     for item in inputs:
@@ -253,6 +329,8 @@ def _report(
                 "manifest": str(manifest_path) if manifest_path.is_file() else None,
                 "error": _error_line(event),
             }
+            if upload is not None:
+                record["upload"] = upload
             print(json.dumps(record, ensure_ascii=False), flush=True)
             continue
         line = _summary(item, event, manifest_path)
@@ -273,6 +351,14 @@ def _error_line(event: JobFinished) -> str | None:
         except FrameFanError as exc:
             problem = str(exc)
     return " ".join((problem or f"the job is {event.status} (no reason was recorded)").split())
+
+
+def _say(line: str, view: ProgressView | None) -> None:
+    """A note for the user on stderr (above the live bars, if any)."""
+    if view is not None and sys.stderr.isatty():
+        view.print(line)
+    else:
+        print(line, file=sys.stderr, flush=True)
 
 
 def _summary(item: str, event: JobFinished, manifest_path: Path) -> str:

@@ -27,6 +27,8 @@ from .store import ResultsStore
 
 log = logging.getLogger(__name__)
 
+BACKEND, HYBRID = "lambda", "hybrid"
+
 
 @dataclass
 class Polling:
@@ -52,6 +54,7 @@ class Follower:
         emit: Callable[[JobEvent], None],
         polling: Polling,
         downloads: int = 8,
+        activity: Callable[[], float] | None = None,
         focus: Callable[[], float | None] | None = None,
     ) -> None:
         self.store = store
@@ -68,6 +71,10 @@ class Follower:
         self.gave_up = False  # the stall time passed with snippets unsettled
         # Where the user looks (seconds into the video): results there are downloaded first.
         self.focus = focus or (lambda: None)
+        # When this machine last did something for the job (uploading its segments,
+        # rendering some of it): news too, so a slow upload is not taken for a stall.
+        self.activity = activity
+        self.changed = asyncio.Event()  # set when a snippet settles
 
     def unsettled(self) -> list[SnippetRecord]:
         return [s for s in self.manifest.snippets if s.status not in (DONE, FAILED)]
@@ -80,6 +87,8 @@ class Follower:
         stall = self.polling.stall if self.polling.stall is not None else 1260.0
         while self.unsettled():
             changed = await self._poll()
+            if self.activity is not None:
+                last_news = max(last_news, self.activity())
             if changed:
                 delay, last_news = self.polling.first, loop.time()
             elif loop.time() - last_news > stall:
@@ -89,6 +98,10 @@ class Follower:
                 delay = min(self.polling.longest, delay * self.polling.factor)
             if self.unsettled():
                 await asyncio.sleep(delay)
+
+    async def poll(self) -> bool:
+        """Settle what the cloud has finished now; True if anything settled."""
+        return await self._poll()
 
     async def _poll(self) -> bool:
         listing = await asyncio.to_thread(self.store.record_listing, self.cloud_job)
@@ -126,31 +139,22 @@ class Follower:
         return record.status == RECORD_DONE or record.run == self.run
 
     async def _settle(self, snippet: SnippetRecord, record: SnippetResult) -> None:
+        if snippet.status == DONE:
+            return  # rendered here meanwhile (a hybrid job)
         if record.status == RECORD_DONE:
             paths = [record.gif or "", *(frame_relpath(n) for n in record.frames)]
             try:
                 await asyncio.gather(*(self._download(p) for p in paths))
             except Exception as exc:
-                self._fail(snippet, f"snippet {snippet.index + 1}: downloading failed: {exc}")
+                self.fail(snippet, f"snippet {snippet.index + 1}: downloading failed: {exc}")
                 return
-            snippet.status, snippet.gif, snippet.error = DONE, record.gif, None
-            snippet.seconds = record.render_seconds
-            self.tracker.update(snippet.index, 1.0)
-            self.save()
-            frames = tuple(f for f in self.manifest.frames if snippet.start <= f.t < snippet.end)
-            self.emit(
-                SnippetFinished(
-                    self.manifest.job_id,
-                    snippet.index,
-                    snippet.gif or "",
-                    frames,
-                    record.render_seconds or 0.0,
-                )
-            )
+            if snippet.status == DONE:
+                return  # rendered here while downloading: the first one is kept
+            self.done(snippet, record.gif or "", record.render_seconds or 0.0, BACKEND)
         else:
             reason = record.error or f"the cloud run was {record.status}"
-            self._fail(snippet, reason)
-        self.progress()
+            self.fail(snippet, reason)
+            self.progress()
 
     async def _download(self, relpath: str) -> None:
         if not relpath or relpath.startswith("/") or ".." in relpath.split("/"):
@@ -163,17 +167,40 @@ class Follower:
             raise FileNotFoundError(f"{relpath} is missing from the results")
         await asyncio.to_thread(write_atomic, self.job_dir / relpath, data)
 
-    def _fail(self, snippet: SnippetRecord, error: str) -> None:
+    def done(self, snippet: SnippetRecord, gif: str, seconds: float, backend: str) -> None:
+        """Record ``snippet`` done (its files are in place) and say so."""
+        snippet.status, snippet.gif, snippet.error = DONE, gif, None
+        snippet.seconds = seconds
+        hybrid = self.manifest.backend == HYBRID
+        snippet.backend = backend if hybrid else None
+        self.tracker.update(snippet.index, 1.0)
+        self.save()
+        frames = tuple(f for f in self.manifest.frames if snippet.start <= f.t < snippet.end)
+        self.emit(
+            SnippetFinished(
+                self.manifest.job_id,
+                snippet.index,
+                gif,
+                frames,
+                seconds,
+                backend if hybrid else "",
+            )
+        )
+        self.changed.set()
+        self.progress()
+
+    def fail(self, snippet: SnippetRecord, error: str) -> None:
         snippet.status, snippet.error = FAILED, error
         self.tracker.drop(snippet.index)
         self.save()
         self.emit(SnippetFailed(self.manifest.job_id, snippet.index, error))
+        self.changed.set()
 
     def _give_up(self) -> None:
         self.gave_up = True
         minutes = (self.polling.stall or 0) / 60
         for snippet in self.unsettled():
-            self._fail(
+            self.fail(
                 snippet,
                 f"snippet {snippet.index + 1}: no result from the cloud within "
                 f"{_minutes(minutes)} (see the process function's logs); run again to retry",

@@ -3,6 +3,9 @@
 Uploads bucket (the editor may write here; writing here starts work)::
 
     uploads/<job-id>/<file name>              the video, settings in its metadata
+    uploads/<job-id>/plan.json                or the job's plan: the video is sent as
+                                              segments, or is already in S3 (jobplan.py)
+    uploads/<job-id>/segments/00003.mov       the segment of snippet 3 (segments.py)
     uploads/<job-id>/control/retry-<run>      re-run the snippets that lack a success record
     uploads/<job-id>/control/cancel-<run>     stop the work of run <run>
 
@@ -42,18 +45,25 @@ RUN_RE = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 # The run of an upload that carries no run id (e.g. one made with another S3 tool).
 DEFAULT_RUN = "upload"
 
-SOURCE, RETRY, CANCEL, IGNORED = "source", "retry", "cancel", "ignored"
+PLAN_NAME = "plan.json"
+SEGMENTS_DIR = "segments"
+SEGMENT_EXTENSIONS = (".mov", ".mp4")
+_SEGMENT_RE = re.compile(r"^(?P<index>\d{5})(?P<ext>\.mov|\.mp4)$")
+
+SOURCE, PLAN, SEGMENT = "source", "plan", "segment"
+RETRY, CANCEL, IGNORED = "retry", "cancel", "ignored"
 
 
 @dataclass(frozen=True)
 class UploadKey:
     """What an object key under ``uploads/`` stands for."""
 
-    kind: str  # SOURCE, RETRY, CANCEL or IGNORED
+    kind: str  # SOURCE, PLAN, SEGMENT, RETRY, CANCEL or IGNORED
     job_id: str = ""
-    name: str = ""  # the video's file name (SOURCE)
+    name: str = ""  # the video's file name (SOURCE), the segment's (SEGMENT)
     run: str = ""  # the run id (RETRY, CANCEL)
     reason: str = ""  # why the key is IGNORED
+    index: int = -1  # the snippet (SEGMENT)
 
 
 def parse_upload_key(key: str) -> UploadKey:
@@ -64,8 +74,14 @@ def parse_upload_key(key: str) -> UploadKey:
     job_id = parts[0]
     if not JOB_ID_RE.match(job_id):
         return UploadKey(IGNORED, reason="not a valid job id")
+    if len(parts) == 2 and parts[1] == PLAN_NAME:
+        return UploadKey(PLAN, job_id, name=PLAN_NAME)
     if len(parts) == 2 and parts[1] and parts[1] not in (".", ".."):
         return UploadKey(SOURCE, job_id, name=parts[1])
+    if len(parts) == 3 and parts[1] == SEGMENTS_DIR:
+        segment = _SEGMENT_RE.match(parts[2])
+        if segment:
+            return UploadKey(SEGMENT, job_id, name=parts[2], index=int(segment["index"]))
     if len(parts) == 3 and parts[1] == CONTROL_DIR:
         action, _, run = parts[2].partition("-")
         if action in (RETRY, CANCEL) and RUN_RE.match(run):
@@ -78,6 +94,20 @@ def upload_key(job_id: str, name: str) -> str:
     if not name or "/" in name or name in (".", ".."):
         raise ValueError(f"not a plain file name: {name!r}")
     return f"{UPLOADS_PREFIX}{job_id}/{name}"
+
+
+def plan_key(job_id: str) -> str:
+    return job_prefix(job_id) + PLAN_NAME
+
+
+def segments_prefix(job_id: str) -> str:
+    return f"{job_prefix(job_id)}{SEGMENTS_DIR}/"
+
+
+def segment_key(job_id: str, index: int, extension: str) -> str:
+    if extension not in SEGMENT_EXTENSIONS or not 0 <= index <= 99_999:
+        raise ValueError(f"not a segment: {index} {extension}")
+    return f"{segments_prefix(job_id)}{index:05d}{extension}"
 
 
 def job_prefix(job_id: str) -> str:

@@ -2,7 +2,8 @@
 
 S3 returns user metadata keys in lower case, without the ``x-amz-meta-`` prefix; values are
 strings. Keys are ``framefan-<setting-name>`` (hyphens, since some proxies drop headers with
-underscores) and ``framefan-run``.
+underscores) and ``framefan-run``. A segment carries only ``framefan-plan`` (the ETag of the
+plan it belongs to) and ``framefan-run``.
 """
 
 from __future__ import annotations
@@ -15,12 +16,17 @@ from .keys import DEFAULT_RUN, RUN_RE
 
 PREFIX = "framefan-"
 RUN_KEY = PREFIX + "run"
+PLAN_KEY = PREFIX + "plan"
 
 
 def to_metadata(settings: Settings, run: str) -> dict[str, str]:
     meta = {PREFIX + name.replace("_", "-"): value for name, value in settings.to_strings().items()}
     meta[RUN_KEY] = run
     return meta
+
+
+def segment_metadata(plan_etag: str, run: str) -> dict[str, str]:
+    return {PLAN_KEY: plan_etag, RUN_KEY: run}
 
 
 def from_metadata(meta: Mapping[str, str]) -> tuple[Settings, str]:
@@ -34,6 +40,6 @@ def from_metadata(meta: Mapping[str, str]) -> tuple[Settings, str]:
             if not RUN_RE.match(value):
                 raise SettingsError(f"invalid run id in the upload's metadata: {value[:64]!r}")
             run = value
-        elif key.startswith(PREFIX):
+        elif key.startswith(PREFIX) and key != PLAN_KEY:
             values[key[len(PREFIX) :].replace("-", "_")] = value
     return Settings.from_dict(values), run

@@ -10,7 +10,9 @@ a rerun should do.
 
 A run is live while it is neither failed nor cancelled, some snippet it sent has no
 settling record, and it made progress (it started or a record of it was written) within
-the stall window: beyond that, what is missing is lost, and a retry may start.
+the stall window: beyond that, what is missing is lost, and a retry may start. A run fed
+by segments (``streaming``) sends its snippets as their segments arrive: every snippet of
+the job counts as sent, and each segment taken is progress.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ class RunRecord:
     error: str | None = None
     kind: str = ""
     live_run: str | None = None  # IGNORED: the run it gave way to
+    streaming: bool = False  # snippets are sent as their segments arrive
     version: int = RUN_VERSION
 
     @property
@@ -89,6 +92,7 @@ class RunRecord:
                 error=None if data.get("error") is None else str(data["error"]),
                 kind=str(data.get("kind") or ""),
                 live_run=None if data.get("live_run") is None else str(data["live_run"]),
+                streaming=bool(data.get("streaming", False)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise RunRecordError(f"malformed run record ({exc})") from None
@@ -117,7 +121,8 @@ def settled(run: RunRecord, index: int, records: Mapping[int, SnippetResult]) ->
 
 
 def unsettled(run: RunRecord, records: Mapping[int, SnippetResult]) -> list[int]:
-    return [i for i in run.sent or () if not settled(run, i, records)]
+    expected = range(run.snippets) if run.streaming else run.sent or ()
+    return [i for i in expected if not settled(run, i, records)]
 
 
 def is_live(

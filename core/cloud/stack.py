@@ -20,7 +20,17 @@ OUTPUT_RESULTS = "ResultsBucketName"
 OUTPUT_BUS = "EventBusName"
 OUTPUT_POLICY = "EditorPolicyArn"
 OUTPUT_LIMITS = "JobLimits"
+OUTPUT_SOURCES = "SourceBucketNames"
 REQUIRED_OUTPUTS = (OUTPUT_UPLOADS, OUTPUT_RESULTS, OUTPUT_BUS)
+
+
+# Request bodies are read once, as they are sent: Content-MD5 (which FrameFan computes for
+# every part and S3 checks) stands for the SDK's own checksum, and HTTPS for payload
+# signing. So an upload rate limit paces what is actually sent (see throttle.py).
+UPLOAD_CONFIG: dict[str, object] = {
+    "request_checksum_calculation": "when_required",
+    "s3": {"payload_signing_enabled": False},
+}
 
 
 @dataclass(frozen=True)
@@ -39,6 +49,7 @@ class StackResources:
     event_bus: str
     editor_policy: str | None = None
     job_limits: str | None = None  # "Name=value;…": limits and render capacity
+    source_buckets: tuple[str, ...] = ()  # buckets whose videos the functions may read
 
     def setting(self, name: str) -> float | None:
         """A value of the ``JobLimits`` output (``ProcessMemoryMB``, …), if the stack has it."""
@@ -89,6 +100,7 @@ def describe_stack(cloudformation: Any, target: CloudTarget) -> StackResources:
         event_bus=outputs[OUTPUT_BUS],
         editor_policy=outputs.get(OUTPUT_POLICY),
         job_limits=outputs.get(OUTPUT_LIMITS),
+        source_buckets=tuple(b for b in (outputs.get(OUTPUT_SOURCES) or "").split(",") if b),
     )
 
 
@@ -99,7 +111,7 @@ def connect(target: CloudTarget) -> CloudSession:
     session = make_session(target.profile, target.region)
     cloudformation = make_client(session, "cloudformation")
     resources = describe_stack(cloudformation, target)
-    return CloudSession(target, make_client(session, "s3"), resources)
+    return CloudSession(target, make_client(session, "s3", **UPLOAD_CONFIG), resources)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 
 _MISSING = {"NoSuchKey", "404", "NotFound"}
 _READERS = 16  # records read at once
+_SENT_TRIES = 8
 # A conditional write lost to another writer.
 _CONFLICT = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 
@@ -172,6 +173,18 @@ class ResultsStore:
                 return False
             raise
         return True
+
+    def add_sent(self, job_id: str, run: str, index: int, now: float) -> bool:
+        """Record that snippet ``index`` was sent for ``run``, if it is still the current
+        run (False otherwise); concurrent writers are detected and tried again."""
+        for _ in range(_SENT_TRIES):
+            current, etag = self.current_run(job_id)
+            if current is None or current.run != run:
+                return False
+            sent = tuple(sorted({*(current.sent or ()), index}))
+            if self.claim_run(job_id, current.with_changes(sent=sent, updated=now), etag):
+                return True
+        raise RuntimeError(f"job {job_id}: the run record kept changing; retrying")
 
     def put_run(self, job_id: str, record: RunRecord) -> None:
         self.put_bytes(run_key(job_id), record.to_json(), "application/json")

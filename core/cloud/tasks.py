@@ -7,20 +7,25 @@ JSON ``Detail``); EventBridge delivers it to the process function wrapped in its
 function does not probe again; it is rebuilt and validated on arrival like any input.
 The detail of a snippet is a pure function of the job and the run, so a redelivered S3 event
 produces identical events.
+
+The source is the uploaded video (``uploads/<job>/<name>``), the snippet's segment
+(``uploads/<job>/segments/NNNNN.mov``, with ``offset``: where the segment starts on the
+video's timeline) or a video in one of the stack's source buckets (``source_bucket``).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, fields
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SettingsError
-from ..input_safety import ALLOWED_DEMUXERS
 from ..plan import Snippet
 from ..probe import MediaInfo
 from ..settings import Settings
-from .keys import JOB_ID_RE, RUN_RE, UploadKey, parse_upload_key
+from .jobplan import PlanError, media_from_dict, valid_key
+from .keys import JOB_ID_RE, RUN_RE, SEGMENT, SOURCE, UploadKey, parse_upload_key
 
 EVENT_SOURCE = "framefan.snippets"
 DETAIL_TYPE = "FrameFan snippet requested"
@@ -40,6 +45,8 @@ class SnippetTask:
     settings: Settings
     media: MediaInfo
     snippet: Snippet
+    offset: float = 0.0  # where the source starts on the video's timeline (a segment)
+    source_bucket: str = ""  # a source bucket; empty: the uploads bucket
 
     def detail(self) -> str:
         data = {
@@ -56,6 +63,10 @@ class SnippetTask:
                 "end": self.snippet.end,
             },
         }
+        if self.offset:
+            data["offset"] = self.offset
+        if self.source_bucket:
+            data["source_bucket"] = self.source_bucket
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def entry(self, bus_name: str) -> dict[str, str]:
@@ -87,37 +98,33 @@ class SnippetTask:
                 fingerprint=str(detail["fingerprint"]),
                 run=str(detail["run"]),
                 settings=Settings.from_dict(detail["settings"]),
-                media=_media(detail["media"]),
+                media=media_from_dict(detail["media"]),
                 snippet=_snippet(detail["snippet"]),
+                offset=float(detail.get("offset") or 0.0),
+                source_bucket=str(detail.get("source_bucket") or ""),
             )
         except SettingsError as exc:
             raise TaskError(f"invalid settings: {exc}") from None
+        except PlanError as exc:
+            raise TaskError(f"invalid media: {exc}") from None
         except (KeyError, TypeError, ValueError) as exc:
             raise TaskError(f"malformed snippet request ({exc})") from None
-        key: UploadKey = parse_upload_key(task.source_key)
-        if not JOB_ID_RE.match(task.job_id) or key.kind != "source" or key.job_id != task.job_id:
-            raise TaskError("the source key does not belong to the job")
+        if not JOB_ID_RE.match(task.job_id):
+            raise TaskError("invalid job id")
+        if task.source_bucket:
+            if not valid_key(task.source_key):
+                raise TaskError("invalid source key")
+        else:
+            key: UploadKey = parse_upload_key(task.source_key)
+            if key.kind not in (SOURCE, SEGMENT) or key.job_id != task.job_id:
+                raise TaskError("the source key does not belong to the job")
+            if key.kind == SEGMENT and key.index != task.snippet.index:
+                raise TaskError("the segment is not the snippet's")
         if not RUN_RE.match(task.run):
             raise TaskError("invalid run id")
-        if task.media.demuxer not in ALLOWED_DEMUXERS:
-            raise TaskError(f"container {task.media.demuxer!r} is not allowed")
+        if not math.isfinite(task.offset) or not 0 <= task.offset <= task.snippet.start:
+            raise TaskError("the segment does not start before its snippet")
         return task
-
-
-def _media(data: Any) -> MediaInfo:
-    if not isinstance(data, dict):
-        raise TypeError("media is not an object")
-    values = {}
-    for f in fields(MediaInfo):
-        if f.default is None and data.get(f.name) is None:  # optional, absent from older requests
-            values[f.name] = None
-            continue
-        value = data[f.name]
-        kind = {"int": int, "float": float, "str": str, "bool": bool}[str(f.type).split(" |")[0]]
-        if kind is not str and isinstance(value, str):
-            raise TypeError(f"media.{f.name} must be a {f.type}")
-        values[f.name] = kind(value)
-    return MediaInfo(**values)
 
 
 def _snippet(data: Any) -> Snippet:

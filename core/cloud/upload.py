@@ -3,8 +3,9 @@
 The part size is a pure function of the file size, so a second attempt cuts the file the
 same way: it finds the unfinished upload of the same key, keeps every part S3 already holds
 whose MD5 matches the local bytes, and sends only the rest. Blocking; run it in a thread.
-``stop`` (a :class:`threading.Event`) ends it between parts, leaving the upload resumable
-(the uploads bucket aborts unfinished uploads after a day).
+``stop`` (a :class:`threading.Event`) ends it between parts, or within one when a rate
+``limit`` paces it, leaving the upload resumable (the uploads bucket aborts unfinished
+uploads after a day).
 """
 
 from __future__ import annotations
@@ -19,13 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .throttle import LimitedBody, RateLimit, UploadStopped
+
 MIB = 1024 * 1024
 MIN_PART_SIZE = 8 * MIB
 MAX_PARTS = 10_000
-
-
-class UploadStopped(Exception):
-    """The upload was stopped on request; it can be resumed."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +51,8 @@ def upload_file(
     stop: threading.Event | None = None,
     part_size: int | None = None,
     threads: int = 4,
+    limit: RateLimit | None = None,
+    on_read: Callable[[int], None] | None = None,
 ) -> UploadResult:
     size = path.stat().st_size
     part = part_size or part_size_for(size)
@@ -100,7 +101,8 @@ def upload_file(
             Key=key,
             UploadId=upload_id,
             PartNumber=number,
-            Body=body,
+            Body=LimitedBody(body, limit, stop, on_read),
+            ContentLength=len(body),
             ContentMD5=digest,
         )
         etags[number] = response["ETag"]

@@ -7,11 +7,20 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from ..cloud.segments import AUTO, CUTTABLE, WHOLE
+from ..errors import InputRejectedError
 from ..input_safety import as_source
 from ..probe import probe
 from ..settings import Settings
 from .calibrate import calibrate
-from .model import DEFAULT_CONCURRENCY, CloudCapacity, Estimate, estimate
+from .model import (
+    AWS_LATENCY,
+    DEFAULT_CONCURRENCY,
+    CloudCapacity,
+    CloudLatency,
+    Estimate,
+    estimate,
+)
 from .network import last_uplink
 
 
@@ -41,8 +50,18 @@ async def estimate_input(
     capacity: CloudCapacity,
     uplink_mbps: float | None = None,
     ffmpeg: str | None = None,
+    upload_limit_mbps: float | None = None,
+    upload: str = AUTO,
+    latency: CloudLatency = AWS_LATENCY,
 ) -> Estimate:
-    """Probe and calibrate (raises what the probe raises for a bad input)."""
+    """Probe and calibrate (raises what the probe raises for a bad input). The cloud is
+    timed with segments when ``upload`` allows them and the video's container can be cut."""
+    if str(path).startswith("s3://"):
+        raise InputRejectedError(
+            str(path),
+            "a video in S3 cannot be estimated here (the estimate renders a little "
+            "of it on this computer); it is processed on AWS",
+        )
     source = as_source(path)
     began = time.perf_counter()
     info = await probe(source, ffmpeg=ffmpeg)
@@ -62,4 +81,7 @@ async def estimate_input(
         uplink_mbps=uplink,
         uplink_source="given" if uplink_mbps else "measured",
         capacity=capacity,
+        segments=upload != WHOLE and info.demuxer in CUTTABLE,
+        upload_limit_mbps=upload_limit_mbps,
+        latency=latency,
     )

@@ -250,6 +250,14 @@ class PreviewPanel(QWidget):
         if self.job_dir() == job_dir:
             self.gif_view.forget()
 
+    def mark_side(self, index: int, side: str) -> None:
+        """A snippet of the shown job was rendered here or on AWS (a job using both)."""
+        if self._model is None:
+            return
+        self._model.mark_side(index, side)
+        self.timeline.update()
+        self._update_details()
+
     def set_position(self, t: float) -> None:
         self.timeline.set_position(t)
 
@@ -337,6 +345,9 @@ class PreviewPanel(QWidget):
         start, end = model.starts[snippet], model.snippet_end(snippet)
         span = f"{self._times.short(start)}–{self._times.short(end)}"
         caption = f"Snippet {snippet + 1} of {model.snippet_count} · {span}"
+        side = model.side(snippet)
+        if side:
+            caption += "\nrendered " + ("on AWS" if side == "lambda" else "here")
         self.gif_view.set_gif(
             model.gif_path(snippet), model.gif_frame_at(t), caption, _not_rendered(model, snippet)
         )
@@ -394,6 +405,9 @@ class PreviewPanel(QWidget):
             + (f", {failed} failed" if failed else ""),
             stills,
         ]
+        sides = model.side_counts()
+        if sides is not None:
+            lines.append(f"Rendered here: {sides[0]} · on AWS: {sides[1]}")
         _set_text(self.details, "\n".join(lines))
 
     def _show_hover(self, t: float | None) -> None:

@@ -33,7 +33,7 @@ from .frame_view import fitted
 from .image_cache import ImageCache, ImageKey
 from .player import Player
 from .time_labels import TimeLabels
-from .timeline_model import TimelineModel
+from .timeline_model import CLOUD, LOCAL, TimelineModel
 
 MARGIN = 10
 RULER_H = 18
@@ -50,6 +50,8 @@ PENDING_VEIL_OVER_OVERVIEW = 90  # … where overview pictures stand in
 
 FAILED_COLOR = QColor("#d64545")
 NO_JOB = "No job selected"
+# A snippet rendered on AWS, in a job rendered both here and there (here: the highlight).
+CLOUD_COLOR = QColor("#2bb5a5")
 
 
 class TimelineLayer(Protocol):
@@ -279,7 +281,7 @@ class Timeline(QWidget):
         failed = QColor(FAILED_COLOR)
         failed.setAlpha(90)
         for start, end, status in _runs(model):
-            if status == DONE:
+            if status.startswith(DONE):
                 continue
             left, right = self.x_of(start), self.x_of(end)
             rect = QRectF(left, strip.top(), max(1.0, right - left), strip.height())
@@ -293,6 +295,8 @@ class Timeline(QWidget):
         top = strip.bottom() + 1 + GAP
         colors = {
             DONE: palette.color(QPalette.ColorRole.Highlight),
+            f"{DONE}:{CLOUD}": CLOUD_COLOR,
+            f"{DONE}:{LOCAL}": palette.color(QPalette.ColorRole.Highlight),
             FAILED: FAILED_COLOR,
         }
         rest = palette.color(QPalette.ColorRole.Mid)
@@ -451,11 +455,15 @@ class Timeline(QWidget):
 
 
 def _runs(model: TimelineModel) -> list[tuple[float, float, str]]:
-    """Consecutive snippets of one state merged: (start, end, state)."""
+    """Consecutive snippets of one state merged: (start, end, state); a done snippet of a
+    job rendered both here and on AWS has the side in its state (``done:lambda``)."""
     runs: list[tuple[float, float, str]] = []
     for index, status in enumerate(model.status):
         start, end = model.starts[index], model.snippet_end(index)
         key = status if status in (DONE, FAILED) else "pending"
+        side = model.side(index)
+        if side:
+            key = f"{key}:{side}"
         if runs and runs[-1][2] == key:
             runs[-1] = (runs[-1][0], end, key)
         else:

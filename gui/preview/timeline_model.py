@@ -24,6 +24,9 @@ from core.overview import spacing
 from core.plan import EPSILON, frame_indices, frame_time
 from core.settings import Settings
 
+HYBRID = "hybrid"  # a job rendered partly here and partly on AWS
+LOCAL, CLOUD = "local", "lambda"
+
 
 @dataclass(frozen=True)
 class Picture:
@@ -47,6 +50,8 @@ class TimelineModel:
     # Approximate pictures spread over the video, by time (ascending): shown where the
     # fine still is not rendered yet.
     overview: list[tuple[float, Path]] = field(default_factory=list)
+    # Where each snippet was rendered (``local``, ``lambda``), in a job that used both.
+    sides: list[str | None] | None = None
     _overview_reach: float = field(default=0.0, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +74,7 @@ class TimelineModel:
             status=[s.status for s in manifest.snippets],
             width=source.width or 16,
             height=source.height or 9,
+            sides=[s.backend for s in manifest.snippets] if manifest.backend == HYBRID else None,
         )
         model.add_overview((p.t, job_dir / p.path) for p in manifest.overview)
         return model
@@ -185,6 +191,22 @@ class TimelineModel:
     def mark(self, index: int, status: str) -> None:
         if 0 <= index < len(self.status):
             self.status[index] = status
+
+    def mark_side(self, index: int, side: str) -> None:
+        if self.sides is None:
+            self.sides = [None] * len(self.status)
+        if 0 <= index < len(self.sides):
+            self.sides[index] = side
+
+    def side(self, index: int) -> str | None:
+        return self.sides[index] if self.sides and self.snippet_done(index) else None
+
+    def side_counts(self) -> tuple[int, int] | None:
+        """Snippets rendered here and on AWS, in a job that used both; else None."""
+        if not self.sides:
+            return None
+        done = [self.side(i) for i in range(len(self.status))]
+        return done.count(LOCAL), done.count(CLOUD)
 
     def counts(self) -> tuple[int, int]:
         return self.status.count(DONE), self.status.count(FAILED)

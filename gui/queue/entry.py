@@ -35,8 +35,10 @@ UNREADABLE = "unreadable"
 # A job whose folder another FrameFan (a window, the command line) is processing: it
 # starts once that one is done.
 BUSY = "busy"
-# The phases of a running job that sends its video elsewhere first: upload, then snippets.
+# The phases of a running job that sends its video elsewhere first: upload, then snippets;
+# or, sent as segments, both at once (streaming), then the last snippets.
 UPLOAD = "upload"
+STREAMING = "streaming"
 SNIPPETS = "snippets"
 FINISHED = frozenset({DONE, PARTIAL, FAILED, CANCELLED, UNREADABLE})
 ACTIVE = frozenset({RUNNING, PAUSED})
@@ -65,9 +67,10 @@ class QueueEntry:
     total: int = 0
     eta: float | None = None  # the last estimate of the seconds left (see eta_left)
     eta_clock: EtaClock = field(default_factory=EtaClock, repr=False, compare=False)
-    phase: str | None = None  # UPLOAD or SNIPPETS, for a running job that uploads first
+    phase: str | None = None  # UPLOAD, STREAMING or SNIPPETS, for a job that uploads
     upload_sent: int = 0  # bytes
     upload_total: int = 0
+    streamed: bool = False  # its video goes as segments, each rendered as it arrives
     elapsed: float = 0.0  # seconds of work in earlier runs
     run_started: float | None = None  # monotonic time the current stretch of work began
     # The processing settings of the job's work so far (None: no work yet, it will take

@@ -35,6 +35,7 @@ from core.events import (
     SnippetFailed,
     SnippetFinished,
     SnippetStarted,
+    UploadPlanned,
     UploadProgress,
 )
 from core.layout import MANIFEST_NAME, job_dir_for
@@ -46,7 +47,7 @@ from core.runner import JobControl
 from ..auto_backend import choose
 from ..backends import AUTO, Backend, RunnerOptions, backend
 from ..user_settings import UserSettings
-from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, UPLOAD, QueueEntry
+from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, STREAMING, UPLOAD, QueueEntry
 from .model import QueueModel
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ class JobScheduler(QObject):
     jobStarted = Signal(str)  # entry id: its manifest now exists
     snippetChanged = Signal(str, int, str)  # entry id, snippet index, its new status
     overviewAdded = Signal(str, object)  # entry id, tuple of core.manifest.FrameRecord
+    snippetSide = Signal(str, int, str)  # entry id, snippet index, where it was rendered
     jobFinished = Signal(str)  # entry id
     jobWaiting = Signal(str)  # entry id: its folder is in use elsewhere; it starts later
     problemFound = Signal(object)  # core.preflight.Problem
@@ -248,6 +250,7 @@ class JobScheduler(QObject):
             entry.status, entry.error, entry.phase = RUNNING, None, None
             entry.set_eta(None)
             entry.upload_sent = entry.upload_total = 0
+            entry.streamed = False
             entry.run_started = time.monotonic()
             self._model.touch(entry.id, structural=True)
             self.batch.add(entry.id)
@@ -307,7 +310,7 @@ class JobScheduler(QObject):
             processing,
             current.ffmpeg or None,
             lambda event: self._on_event(entry.id, event),
-            current.values_of(chosen.key),
+            chosen.values(current.values_of),
             current.limits,
             current.overview,
         )
@@ -418,8 +421,14 @@ class JobScheduler(QObject):
             entry.total, entry.done = event.total, event.done
             self._uploaded(entry)
             self.jobStarted.emit(entry_id)
+        elif isinstance(event, UploadPlanned):
+            # Rendering goes on during the upload: of segments, or here (both at once).
+            entry.streamed = event.mode == "segments" or entry.backend == "hybrid"
         elif isinstance(event, UploadProgress):
-            entry.phase, entry.upload_sent, entry.upload_total = UPLOAD, event.sent, event.total
+            entry.upload_sent, entry.upload_total = event.sent, event.total
+            entry.phase = UPLOAD
+            if entry.streamed:
+                entry.phase = STREAMING if event.sent < event.total else SNIPPETS
         elif isinstance(event, SnippetStarted):
             self._uploaded(entry)
         elif isinstance(event, JobProgress):
@@ -434,6 +443,8 @@ class JobScheduler(QObject):
         elif isinstance(event, SnippetFinished):
             self._uploaded(entry)
             self.snippetChanged.emit(entry_id, event.index, DONE)
+            if event.backend:
+                self.snippetSide.emit(entry_id, event.index, event.backend)
         elif isinstance(event, SnippetFailed):
             entry.error = event.error
             self.snippetChanged.emit(entry_id, event.index, FAILED)

@@ -14,7 +14,7 @@ from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, RUNNING
 from core.timefmt import format_clock
 
 from ..backends import backend
-from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, UNREADABLE, UPLOAD, QueueEntry
+from .entry import BUSY, PAUSED, QUEUED, SNIPPETS, STREAMING, UNREADABLE, UPLOAD, QueueEntry
 
 STATUS_TEXT = {
     QUEUED: "Waiting",
@@ -45,7 +45,7 @@ def facts(entry: QueueEntry) -> list[str]:
 
 def status_text(entry: QueueEntry) -> str:
     """The status chip's word: a running job that is uploading says so."""
-    if entry.status == RUNNING and entry.phase == UPLOAD:
+    if entry.status == RUNNING and entry.phase in (UPLOAD, STREAMING):
         return "Uploading"
     return STATUS_TEXT.get(entry.status, entry.status)
 
@@ -73,6 +73,8 @@ def progress_text(entry: QueueEntry) -> str:
         if entry.upload_total and entry.upload_sent >= entry.upload_total:
             return f"Uploaded {total} · starting in the cloud…"
         return f"Uploading the video · {_size(entry.upload_sent)} of {total}"
+    if entry.phase == STREAMING:  # the bar shows the snippets rendered meanwhile
+        return f"Uploading segments · {_size(entry.upload_sent)} of ~{_size(entry.upload_total)}"
     elapsed = entry.elapsed_now()
     if entry.status in (RUNNING, PAUSED):
         parts = [f"{format_clock(elapsed)} elapsed"]

@@ -21,6 +21,7 @@ from core.settings import Settings
 from .. import media, systems
 
 STACK = "framefan-test"
+SOURCE_BUCKET = "footage-test"  # the stack's one source bucket (SourceBuckets)
 SETTINGS = Settings(snippet_seconds=2, gif_fps=5, gif_width=64, frame_width=80)
 FAST_POLLING = Polling(first=0.2, longest=1.0, stall=120)
 
@@ -38,7 +39,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def start_sim(stack: str = STACK) -> CloudSim:
     """A running emulator of the template's stack. Emulators of one process share moto's
     state: each needs a stack name of its own."""
-    return CloudSim(default_template(), stack=stack, workers=2, retry_delay=1).start()
+    return CloudSim(
+        default_template(),
+        stack=stack,
+        workers=2,
+        retry_delay=1,
+        parameters={"SourceBuckets": SOURCE_BUCKET},
+    ).start()
 
 
 def use_sim(sim: CloudSim, monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
@@ -98,10 +105,11 @@ def s3(aws_env: CloudSim):
 
 
 def make_runner(events: list | None = None, **changes) -> LambdaRunner:
-    options = {"polling": FAST_POLLING, **changes}
+    """A Lambda runner for the test stack; it sends whole files unless told otherwise."""
+    options = {"polling": FAST_POLLING, "upload": "whole", **changes}
     settings = options.pop("settings", SETTINGS)
-    sink = events.append if events is not None else None
-    return LambdaRunner(settings, CloudTarget(STACK), on_event=sink, **options)
+    options.setdefault("on_event", events.append if events is not None else None)
+    return LambdaRunner(settings, CloudTarget(STACK), **options)
 
 
 @pytest.fixture(scope="session")

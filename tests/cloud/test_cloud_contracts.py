@@ -119,8 +119,13 @@ def test_snippet_event_round_trips_and_is_deterministic():
         (lambda d: d.update(source_key="uploads/job-1/control/retry-r1"), "does not belong"),
         (lambda d: d["settings"].update(gif_fps=0), "invalid settings"),
         (lambda d: d["snippet"].update(start=5.0), "malformed"),
-        (lambda d: d["media"].update(width="160"), "malformed"),
+        (lambda d: d["media"].update(width="160"), "invalid media"),
         (lambda d: d.update(run="a/b"), "invalid run id"),
+        (lambda d: d.update(source_key="uploads/job-1/segments/00007.mov"), "not the snippet's"),
+        (lambda d: d.update(source_key="uploads/job-1/segments/1.mov"), "does not belong"),
+        (lambda d: d.update(offset=9.0), "does not start before its snippet"),
+        (lambda d: d.update(offset=float("nan")), "does not start before its snippet"),
+        (lambda d: d.update(source_bucket="footage", source_key="a\nb.mp4"), "invalid source key"),
     ],
 )
 def test_forged_snippet_events_are_refused(change, message):

@@ -110,8 +110,17 @@ def _statements(template: dict[str, Any]):
         documents = [props.get("PolicyDocument")]
         documents += [p for p in props.get("Policies") or [] if isinstance(p, dict)]
         for document in documents:
-            for statement in (document or {}).get("Statement") or []:
+            for statement in _unwrap((document or {}).get("Statement") or []):
                 yield logical, statement
+
+
+def _unwrap(statements: list[Any]):
+    """The statements, with those behind a condition (``Fn::If``) taken out of it."""
+    for statement in statements:
+        if "Fn::If" in statement:
+            yield from (branch for branch in statement["Fn::If"][1:] if "Effect" in branch)
+        else:
+            yield statement
 
 
 def _text(value: Any) -> str:
@@ -131,7 +140,7 @@ def test_policies_are_least_privilege(template):
         function = template["Resources"][name]["Properties"]
         # One statement list each: Lambda's destination policy is added by SAM, once.
         assert len(function["Policies"]) == 1
-        for statement in function["Policies"][0]["Statement"]:
+        for statement in _unwrap(function["Policies"][0]["Statement"]):
             if "framefan-uploads" in _text(statement["Resource"]):
                 actions = statement["Action"]
                 assert set(actions if isinstance(actions, list) else [actions]) <= {
@@ -139,7 +148,7 @@ def test_policies_are_least_privilege(template):
                     "s3:ListBucket",
                 }, f"{name} may only read uploads"
     snippets = template["Resources"]["SnippetsFunction"]["Properties"]["Policies"][0]
-    put_events = [s for s in snippets["Statement"] if s["Action"] == "events:PutEvents"]
+    put_events = [s for s in _unwrap(snippets["Statement"]) if s["Action"] == "events:PutEvents"]
     assert put_events[0]["Resource"] == {"Fn::GetAtt": ["SnippetBus", "Arn"]}
     editor = template["Resources"]["EditorPolicy"]["Properties"]["PolicyDocument"]["Statement"]
     allowed = {
@@ -255,3 +264,21 @@ def test_logs_expire_failures_raise_alarms_and_outputs_can_be_cleaned_up(templat
     process = functions["ProcessFunction"]["Properties"]["Policies"][0]["Statement"]
     writes = next(s for s in process if s["Sid"] == "WriteResults")
     assert "s3:AbortMultipartUpload" in writes["Action"]
+
+
+def test_source_buckets_are_read_only_for_the_functions_and_nothing_for_editors(template):
+    parameter = template["Parameters"]["SourceBuckets"]
+    assert parameter["Type"] == "CommaDelimitedList" and parameter["Default"] == ""
+    for name in ("SnippetsFunction", "ProcessFunction"):
+        statements = template["Resources"][name]["Properties"]["Policies"][0]["Statement"]
+        (guarded,) = [s for s in statements if "Fn::If" in s]
+        condition, statement, otherwise = guarded["Fn::If"]
+        assert condition == "HasSourceBuckets" and otherwise == {"Ref": "AWS::NoValue"}
+        assert statement["Action"] == "s3:GetObject"
+    editor = template["Resources"]["EditorPolicy"]["Properties"]["PolicyDocument"]
+    assert "SourceBuckets" not in _text(editor)
+    stack_id = "arn:aws:cloudformation:us-east-1:123456789012:stack/s/0f0e0d0c-aaaa"
+    model = read_stack(TEMPLATE, "s", stack_id, {"SourceBuckets": "archive,shoot-2026"})
+    assert model.functions["ProcessFunction"].environment["SOURCE_BUCKETS"] == "archive,shoot-2026"
+    assert model.outputs["SourceBucketNames"] == "archive,shoot-2026"
+    assert read_stack(TEMPLATE, "s", stack_id).outputs["SourceBucketNames"] == ""

@@ -1,17 +1,29 @@
-"""Backends as the window sees them: their declared settings, the two phases of a job that
-uploads first, what a cloud job offers, and the AWS problems that hold the queue."""
+"""Backends as the window sees them: their declared settings, the phases of a job that
+uploads (first, or as segments while its snippets render), what a cloud job offers, both at
+once, and the AWS problems that hold the queue."""
 
 from __future__ import annotations
 
 import pytest
 
 from core.errors import SettingsError
-from core.events import JobProgress, SnippetStarted, UploadProgress
+from core.events import JobProgress, SnippetStarted, UploadPlanned, UploadProgress
 from core.manifest import RUNNING
 from core.runner import JobControl
-from gui.backends import BACKENDS, CONNECTION, LAMBDA, LOCAL, BackendField, RunnerOptions
+from gui.auto_backend import choose
+from gui.backends import (
+    AUTO,
+    BACKENDS,
+    CONNECTION,
+    HYBRID,
+    LAMBDA,
+    LOCAL,
+    BackendField,
+    RunnerOptions,
+    backend,
+)
 from gui.queue.actions import row_buttons
-from gui.queue.entry import SNIPPETS, UPLOAD, QueueEntry
+from gui.queue.entry import SNIPPETS, STREAMING, UPLOAD, QueueEntry
 from gui.queue.model import QueueModel
 from gui.queue.scheduler import JobScheduler
 from gui.queue.texts import accessible_description, progress_text, status_text
@@ -41,10 +53,11 @@ def test_a_backend_field_reads_stored_text_as_its_type():
 def test_user_settings_hold_every_backend_field_with_its_default():
     settings = UserSettings()
     assert set(settings.backend_values) == set(BACKENDS)
-    assert settings.values_of("lambda") == {"stack": "framefan", "profile": "", "region": ""}
+    aws = {"profile": "", "region": "", "upload": "auto", "upload_limit_mbps": 0}
+    assert settings.values_of("lambda") == {"stack": "framefan", **aws}
     assert settings.values_of() == settings.values_of(LOCAL.key)  # the chosen backend's
     changed = settings.with_changes(backend="lambda").with_backend_values("lambda", stack="x")
-    assert changed.values_of() == {"stack": "x", "profile": "", "region": ""}
+    assert changed.values_of() == {"stack": "x", **aws}
     assert changed.values_of("local") == settings.values_of("local")
     with pytest.raises(SettingsError, match="AWS Lambda has no setting 'bucket'"):
         UserSettings(backend_values={"lambda": {"bucket": "b"}})
@@ -139,3 +152,30 @@ def test_no_aws_credentials_is_a_problem_saying_what_to_do(monkeypatch, tmp_path
     profile = {**LAMBDA.defaults(), "profile": "editor"}
     [problem] = LAMBDA.check(RunnerOptions(FAST, ffmpeg, lambda _event: None, profile))
     assert "AWS profile 'editor' not found" in problem.message
+
+
+def test_a_job_sent_as_segments_uploads_and_renders_at_once(qapp):
+    entry = QueueEntry("/v/a.mp4", "a.mp4", "lambda", status=RUNNING)
+    scheduler = _scheduler(entry)
+    scheduler._on_event(entry.id, UploadPlanned(entry.id, "segments", "3 segments"))
+    scheduler._on_event(entry.id, UploadProgress(entry.id, sent=2 << 20, total=6 << 20))
+    scheduler._on_event(entry.id, SnippetStarted(entry.id, 0))
+    scheduler._on_event(entry.id, JobProgress(entry.id, 1 / 3, 1, 0, 3, eta=20.0))
+    assert entry.phase == STREAMING and entry.uploading is None  # the bar: snippets done
+    assert status_text(entry) == "Uploading"
+    assert progress_text(entry) == ("Uploading segments · 2.0 MB of ~6.0 MB")
+    scheduler._on_event(entry.id, UploadProgress(entry.id, sent=6 << 20, total=6 << 20))
+    assert entry.phase == SNIPPETS and progress_text(entry).startswith("Rendering snippets")
+
+
+def test_both_at_once_is_chosen_per_job_and_runs_with_both_backends_settings():
+    assert backend("hybrid") is HYBRID and "hybrid" not in BACKENDS  # not offered as a choice
+    assert (HYBRID.can_pause, HYBRID.short_label, HYBRID.uses) == (False, "Both", AUTO.uses)
+    settings = UserSettings().with_backend_values("lambda", stack="s", upload_limit_mbps=20)
+    values = HYBRID.values(settings.values_of)
+    assert values["workers"] == settings.values_of("local")["workers"]
+    assert (values["stack"], values["upload_limit_mbps"]) == ("s", 20)
+    assert LAMBDA.values(settings.values_of) == settings.values_of("lambda")
+    with pytest.raises(SettingsError, match="Send videos: not one of auto, segments, whole"):
+        settings.with_backend_values("lambda", upload="stream")
+    assert choose("s3://footage/a.mp4", FAST, {}, {}) == "lambda"  # in place, on AWS

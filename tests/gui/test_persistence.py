@@ -161,8 +161,20 @@ def test_aws_settings_persist_and_show_only_with_their_backend(
     stack.setText("framefan-prod")
     profile.setCurrentText("editor")
     dialog.editor("lambda.region").setText("eu-central-1")
+    # How videos are sent, and the upload limit (0 reads "No limit").
+    upload, limit = dialog.editor("lambda.upload"), dialog.editor("lambda.upload_limit_mbps")
+    assert upload.currentData() == "auto" and limit.text() == "No limit"
+    upload.setCurrentIndex(upload.findData("segments"))
+    limit.setValue(20)
+    assert limit.text() == "20 Mbit/s"
     dialog.accept()
-    expected = {"stack": "framefan-prod", "profile": "editor", "region": "eu-central-1"}
+    expected = {
+        "stack": "framefan-prod",
+        "profile": "editor",
+        "region": "eu-central-1",
+        "upload": "segments",
+        "upload_limit_mbps": 20,
+    }
     assert window.settings.backend == "lambda"
     assert window.settings.values_of() == expected
     close_window(qtbot, window)
@@ -182,3 +194,4 @@ def test_aws_settings_persist_and_show_only_with_their_backend(
     dialog.reject()
     raw = QSettings(str(app_dirs.settings_file), QSettings.Format.IniFormat)
     assert raw.value("backend-lambda/stack") == "framefan-prod"
+    assert raw.value("backend-lambda/upload_limit_mbps") == "20"

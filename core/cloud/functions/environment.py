@@ -37,6 +37,8 @@ class FunctionEnv:
     run_stall: float = DEFAULT_STALL
     upload_days: int = 7
     ffmpeg_path: str = ""
+    # Buckets whose videos the functions may read in place (SourceBuckets), read-only.
+    source_buckets: tuple[str, ...] = ()
 
     def ffmpeg(self) -> str:
         """The ffmpeg the template installs (``FRAMEFAN_FFMPEG``), and no other."""
@@ -59,7 +61,12 @@ class FunctionEnv:
             run_stall=float(env.get("RUN_STALL_SECONDS", DEFAULT_STALL)),
             upload_days=int(float(env.get("UPLOAD_RETENTION_DAYS", 7))),
             ffmpeg_path=env.get(ENV_VAR, ""),
+            source_buckets=tuple(b for b in env.get("SOURCE_BUCKETS", "").split(",") if b),
         )
+
+    def readable(self, bucket: str) -> bool:
+        """Whether a snippet's source may be read from ``bucket``."""
+        return bucket == self.uploads_bucket or bucket in self.source_buckets
 
 
 def client(service: str, endpoint_url: str | None = None) -> Any:
@@ -70,13 +77,14 @@ def client(service: str, endpoint_url: str | None = None) -> Any:
     return _clients[key]
 
 
-def presigned_get(env: FunctionEnv, key: str) -> str:
-    """A short-lived https URL ffmpeg can read the source object from."""
+def presigned_get(env: FunctionEnv, key: str, bucket: str = "") -> str:
+    """A short-lived https URL ffmpeg can read the source object from (in the uploads
+    bucket, unless another ``bucket`` is given)."""
     s3 = client("s3", env.media_endpoint)
     return str(
         s3.generate_presigned_url(
             "get_object",
-            Params={"Bucket": env.uploads_bucket, "Key": key},
+            Params={"Bucket": bucket or env.uploads_bucket, "Key": key},
             ExpiresIn=env.presign_seconds,
         )
     )

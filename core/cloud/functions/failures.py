@@ -7,8 +7,10 @@ deliver). From the original request it writes what the desktop waits for:
 
 * a snippet request: a ``failed`` completion record for that snippet and run, with the
   reason, unless the snippet is done or another run has recorded it since;
-* an upload or retry: a failed, retryable run record (and a failed manifest) for that run,
-  unless another run has taken the job since.
+* an upload, plan or retry: a failed, retryable run record (and a failed manifest) for that
+  run, unless another run has taken the job since;
+* a segment: a ``failed`` completion record for its snippet in the job's current run,
+  unless the snippet is done.
 
 A message that is not one of ours is logged and dropped; a message it cannot handle now
 (S3 unavailable) is reported back as a batch item failure, so SQS delivers it again.
@@ -26,7 +28,7 @@ import botocore.exceptions
 
 from ...manifest import Manifest
 from ...settings import Settings
-from ..keys import DEFAULT_RUN, RETRY, SOURCE, parse_upload_key, record_key
+from ..keys import DEFAULT_RUN, PLAN, RETRY, SEGMENT, SOURCE, parse_upload_key, record_key
 from ..metadata import from_metadata
 from ..records import DONE, FAILED, SnippetResult
 from ..runs import BROKEN, UNREACHABLE, RunRecord
@@ -144,12 +146,17 @@ def _start_failed(env: FunctionEnv, record: dict[str, Any], reason: str, error_t
     if not raw_key:
         return
     parsed = parse_upload_key(unquote_plus(raw_key))
-    if parsed.kind not in (SOURCE, RETRY):
+    if parsed.kind == SEGMENT:
+        _segment_failed(env, parsed.job_id, parsed.index, reason)
+        return
+    if parsed.kind not in (SOURCE, PLAN, RETRY):
         return
     s3 = client("s3")
     store = ResultsStore(s3, env.results_bucket)
     job_id, run, name, settings = parsed.job_id, parsed.run, parsed.name, Settings()
-    if parsed.kind == SOURCE:
+    if parsed.kind == PLAN:
+        name = ""
+    if parsed.kind in (SOURCE, PLAN):
         try:
             head = s3.head_object(Bucket=env.uploads_bucket, Key=unquote_plus(raw_key))
             settings, run = from_metadata(head.get("Metadata") or {})
@@ -171,3 +178,20 @@ def _start_failed(env: FunctionEnv, record: dict[str, Any], reason: str, error_t
     manifest.backend = "lambda"
     store.put_manifest(manifest)
     store.put_run(job_id, RunRecord(run, RUN_FAILED, "", now, now, error=error, kind=kind))
+
+
+def _segment_failed(env: FunctionEnv, job_id: str, index: int, reason: str) -> None:
+    store = ResultsStore(client("s3"), env.results_bucket)
+    current, _ = store.current_run(job_id)
+    if current is None:
+        log.info("job %s segment %d failed; the job has no run to record it in", job_id, index)
+        return
+    previous = store.record(record_key(job_id, index))
+    if previous is not None and previous.status == DONE:
+        log.info("job %s snippet %d: done meanwhile; nothing to record", job_id, index)
+        return
+    error = f"snippet {index + 1}: its segment could not be taken: {reason}; run again to retry"
+    log.warning("job %s run %s: %s", job_id, current.run, error)
+    store.put_record(
+        job_id, SnippetResult(index, FAILED, current.run, current.fingerprint, error=error)
+    )

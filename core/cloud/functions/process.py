@@ -1,7 +1,9 @@
 """The process function: one snippet request in, that snippet's GIF and stills out.
 
 It renders with :func:`core.render.render_snippet` from a presigned https URL (forced
-demuxer, ``https,tls,tcp`` only, ffmpeg's reconnect options), uploads the outputs, then
+demuxer, ``https,tls,tcp`` only, ffmpeg's reconnect options) of the uploaded video, of the
+snippet's segment (from the segment's first timestamp) or of a video in a source bucket,
+uploads the outputs, then
 writes the snippet's completion record: last, so a ``done`` record means every output is in
 place. The work folder in ``/tmp`` is always removed.
 
@@ -100,10 +102,19 @@ async def handle(event: Any, env: FunctionEnv, seconds_left: float) -> dict[str,
 async def _render_and_upload(
     env: FunctionEnv, task: SnippetTask, work: Path, timeout: float, ffmpeg: str
 ) -> SnippetResult:
-    name = parse_upload_key(task.source_key).name
+    bucket = task.source_bucket or env.uploads_bucket
+    if not env.readable(bucket):
+        raise FrameFanError(
+            f"snippet {task.snippet.index + 1}: bucket {bucket!r} is not one of the stack's "
+            "source buckets (SourceBuckets)"
+        )
+    if task.source_bucket:
+        name = task.source_key.rsplit("/", 1)[-1]
+    else:
+        name = parse_upload_key(task.source_key).name
     if not has_video_extension(name):
         raise FrameFanError(f"{name}: not a video file name")
-    url = presigned_get(env, task.source_key)
+    url = presigned_get(env, task.source_key, bucket)
     try:
         output = await render_snippet(
             as_source(url, name=name),
@@ -113,6 +124,7 @@ async def _render_and_upload(
             work,
             ffmpeg=ffmpeg,
             timeout=timeout,
+            offset=task.offset,
         )
     except SourceUnreachableError as exc:
         raise SourceUnreachableError(exc.name, redact(exc.reason, url, name)) from None

@@ -71,6 +71,7 @@ class Invocation:
     result: Any = None
     error: dict[str, Any] | None = None  # Lambda's error payload when not ok
     attempt: int = 1
+    started: float = 0.0  # time.monotonic() when it began
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,13 @@ class CloudSim:
         s3, sqs, events = self.client("s3"), self.client("sqs"), self.client("events")
         for bucket in model.buckets.values():
             s3.create_bucket(Bucket=bucket)
+        # The footage buckets a stack may read in place: empty here, for the user to fill.
+        for bucket in model.parameters.get("SourceBuckets") or []:
+            if bucket:
+                with contextlib.suppress(
+                    s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists
+                ):
+                    s3.create_bucket(Bucket=bucket)
         self._create_queues(sqs, model)
         notifications: dict[str, list[dict[str, Any]]] = {}
         for function in model.functions.values():
@@ -531,7 +539,7 @@ class CloudSim:
             else:
                 error = {"errorType": "Runtime.ExitError", "errorMessage": "Runtime exited"}
         invocation = Invocation(
-            function, event, ok, time.monotonic() - began, output, result, error, attempt
+            function, event, ok, time.monotonic() - began, output, result, error, attempt, began
         )
         with self._lock:
             self.invocations.append(invocation)

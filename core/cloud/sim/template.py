@@ -4,7 +4,7 @@ The template is the single description of the deployment; the emulator takes fro
 bucket and bus names, which function each event source invokes (S3 prefix filter, EventBridge
 rule pattern and its dead-letter queue, SQS queue), each function's handler, timeout, retry
 count, on-failure destination and environment. Intrinsic functions are evaluated for the
-forms the template uses (Ref, Sub, Select, Split, GetAtt, If and its conditions);
+forms the template uses (Ref, Sub, Select, Split, Join, GetAtt, If and its conditions);
 parameters take their defaults unless given.
 """
 
@@ -128,7 +128,10 @@ class _Evaluator:
         }
         self.parameters: dict[str, Any] = {}
         for key, spec in (template.get("Parameters") or {}).items():
-            self.parameters[key] = (parameters or {}).get(key, spec.get("Default"))
+            value = (parameters or {}).get(key, spec.get("Default"))
+            if spec.get("Type") == "CommaDelimitedList" and isinstance(value, str):
+                value = [item.strip() for item in value.split(",")] if value else []
+            self.parameters[key] = value
         unknown = set(parameters or {}) - set(self.parameters)
         if unknown:
             raise ValueError(f"the template has no parameter {sorted(unknown)[0]}")
@@ -170,7 +173,9 @@ class _Evaluator:
         if function == "Fn::Select":
             return self(arg[1], local)[int(self(arg[0], local))]
         if function == "Fn::Split":
-            return str(self(arg[1], local)).split(arg[0])
+            return str(self(arg[1], local)).split(self(arg[0], local))
+        if function == "Fn::Join":
+            return str(self(arg[0], local)).join(str(v) for v in self(arg[1], local))
         if function == "Fn::GetAtt":
             return self.get_att(arg[0], arg[1])
         raise ValueError(f"the emulator cannot evaluate {function} in the template")

@@ -148,6 +148,14 @@ async def _terminate(proc: asyncio.subprocess.Process) -> None:
         await proc.wait()
 
 
+async def _drain(proc: asyncio.subprocess.Process) -> None:
+    """Read what is left of an exited process's pipes: their end closes its transport (its
+    readers may have been cancelled before, leaving the pipes open past the loop's end)."""
+    pipes = [p.read() for p in (proc.stdout, proc.stderr) if p is not None]
+    with contextlib.suppress(TimeoutError, OSError, ValueError):
+        await asyncio.wait_for(asyncio.gather(*pipes), _TERMINATE_GRACE)
+
+
 async def _through_cancellation(awaitable: Awaitable[T]) -> T:
     """Await ``awaitable`` (starting or stopping a process: short and bounded) to its end,
     even if cancelled again meanwhile, and raise a cancellation received afterwards.
@@ -239,6 +247,7 @@ async def run_ffmpeg(
                     deadline.cancel()
     finally:
         await _through_cancellation(_terminate(proc))
+        await _through_cancellation(_drain(proc))
         guard.release(proc.pid)
         if group is not None:
             group.discard(proc)

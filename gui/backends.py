@@ -204,6 +204,7 @@ def _lambda_runner(options: RunnerOptions) -> JobRunner:
         ffmpeg=options.ffmpeg,
         on_event=options.on_event,
         overview=options.overview,
+        limits=options.limits,
         **_upload_options(options.values),
     )
 
@@ -311,6 +312,8 @@ def _hybrid_runner(options: RunnerOptions) -> JobRunner:
         workers=int(options.values["workers"]),
         ffmpeg=options.ffmpeg,
         on_event=options.on_event,
+        limits=options.limits,
+        overview=options.overview,
         **_upload_options(options.values),
     )
 

@@ -302,6 +302,7 @@ def _runner(args: argparse.Namespace, settings: Settings, on_event: Any, backend
             upload=args.upload,
             upload_limit_mbps=args.upload_limit_mbps,
             overview=args.overview,
+            limits=args.limits,
         )
     return LocalRunner(
         settings,

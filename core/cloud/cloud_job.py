@@ -14,6 +14,7 @@ from ..errors import FrameFanError
 from ..events import JobFinished, JobStarted, OverviewAdded, UploadPlanned
 from ..input_safety import Source
 from ..layout import MANIFEST_NAME, WORK_DIR, frame_relpath
+from ..limits import check_plan
 from ..manifest import (
     CANCELLED,
     DONE,
@@ -71,7 +72,7 @@ class CloudJob:
         self.fresh = fresh  # the job folder was made for this run
         self.recorded = not fresh  # a manifest is (or was) in the folder
         self._overview: asyncio.Task[bool] | None = None
-        self._overview_writer: ManifestWriter | None = None
+        self._writer: ManifestWriter | None = None  # of the job's manifest, while it runs
         self.src = src
         self.obj = obj
         self.name = src.name if src is not None else obj.name if obj is not None else "video"
@@ -121,7 +122,8 @@ class CloudJob:
         assert src is not None
         if src.local_path is None:
             raise CloudError(f"{src.name}: only local files and s3:// objects can be sent to AWS")
-        info = self.info = await probe(src, ffmpeg=runner.ffmpeg)
+        info = self.info = await probe(src, ffmpeg=runner.ffmpeg, limits=runner.limits)
+        check_plan(src.name, info.duration, runner.settings, runner.limits)
         stat = src.local_path.stat()
         fingerprint = f"{stat.st_size}-{stat.st_mtime_ns}"
         self._set_cloud_job(cloud_job_id(self.job_id, fingerprint, runner.settings))
@@ -273,20 +275,28 @@ class CloudJob:
     def _start_overview(self, info: MediaInfo) -> None:
         manifest, src = self.manifest, self.src
         assert manifest is not None and src is not None
-        self._overview_writer = ManifestWriter(
-            manifest, self.job_dir, lambda exc: log.warning("%s: %s", self.name, exc)
-        )
+        writer = self.writer_for(manifest)
 
         def listed(pictures: list[FrameRecord]) -> None:
             if self.manifest is not manifest:  # the job failed: its pictures are not listed
                 return
             manifest.add_overview(pictures)
-            if self._overview_writer is not None:
-                self._overview_writer.save_soon()
+            writer.save_soon()
             self.runner._emit(OverviewAdded(self.job_id, tuple(pictures)))
 
         sweep = OverviewPass(src, info, self.job_dir, listed, ffmpeg=self.runner.ffmpeg)
         self._overview = asyncio.ensure_future(sweep.run())
+
+    def writer_for(self, manifest: Manifest) -> ManifestWriter:
+        """The one writer of ``manifest`` while the job runs (core.manifest_writer: often
+        enough to resume from, rarely enough that long jobs cost little)."""
+        if self._writer is None or self._writer.manifest is not manifest:
+            if self._writer is not None:
+                self._writer.close()
+            self._writer = ManifestWriter(
+                manifest, self.job_dir, lambda exc: log.warning("%s: %s", self.name, exc)
+            )
+        return self._writer
 
     async def end_overview(self) -> None:
         """Stop the overview pass if it still runs (its pictures so far stay listed)."""
@@ -294,9 +304,9 @@ class CloudJob:
         if task is not None:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
-        if self._overview_writer is not None:
-            self._overview_writer.close()
-            self._overview_writer = None
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
 
     def connected(self) -> CloudSession:
         assert self.session is not None

@@ -3,8 +3,9 @@
 Polls the results bucket with backoff. Each snippet settles once: a ``done`` record (of any
 run, for this version of the source) makes its GIF and stills be downloaded into the local
 job folder, in the same layout as the local backend; a ``failed`` or ``cancelled`` record of
-the followed run marks it failed. The local manifest is saved after every change, so the
-CLI and the GUI read a cloud job exactly like a local one.
+the followed run marks it failed. The local manifest is saved as a local job's is
+(:mod:`core.manifest_writer`: at the start and the end at once, in between as often as its
+size allows), so the CLI and the GUI read a cloud job exactly like a local one.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from ..atomic import write_atomic
 from ..events import JobEvent, JobProgress, SnippetFailed, SnippetFinished
 from ..layout import frame_relpath
 from ..manifest import DONE, FAILED, PENDING, Manifest, SnippetRecord
+from ..manifest_writer import ManifestWriter
 from ..progress import ProgressTracker
 from .keys import result_key
 from .records import DONE as RECORD_DONE
@@ -56,6 +58,7 @@ class Follower:
         downloads: int = 8,
         activity: Callable[[], float] | None = None,
         focus: Callable[[], float | None] | None = None,
+        writer: ManifestWriter | None = None,
     ) -> None:
         self.store = store
         self.cloud_job = cloud_job
@@ -69,6 +72,9 @@ class Follower:
         self._seen: dict[int, str] = {}  # snippet index → ETag of the record last read
         self.tracker = ProgressTracker.for_manifest(manifest)
         self.gave_up = False  # the stall time passed with snippets unsettled
+        self.writer = writer or ManifestWriter(
+            manifest, job_dir, lambda exc: log.warning("%s: %s", manifest.job_id, exc)
+        )
         # Where the user looks (seconds into the video): results there are downloaded first.
         self.focus = focus or (lambda: None)
         # When this machine last did something for the job (uploading its segments,
@@ -174,7 +180,7 @@ class Follower:
         hybrid = self.manifest.backend == HYBRID
         snippet.backend = backend if hybrid else None
         self.tracker.update(snippet.index, 1.0)
-        self.save()
+        self.writer.save_soon()
         frames = tuple(f for f in self.manifest.frames if snippet.start <= f.t < snippet.end)
         self.emit(
             SnippetFinished(
@@ -192,7 +198,7 @@ class Follower:
     def fail(self, snippet: SnippetRecord, error: str) -> None:
         snippet.status, snippet.error = FAILED, error
         self.tracker.drop(snippet.index)
-        self.save()
+        self.writer.save_soon()
         self.emit(SnippetFailed(self.manifest.job_id, snippet.index, error))
         self.changed.set()
 
@@ -208,8 +214,8 @@ class Follower:
         self.progress()
 
     def save(self) -> Path:
-        self.manifest.refresh_frames()
-        return self.manifest.save(self.job_dir)
+        """Write the manifest now."""
+        return self.writer.save()
 
     def progress(self) -> None:
         counts = self.manifest.counts()

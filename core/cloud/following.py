@@ -60,6 +60,7 @@ async def follow(job: CloudJob, remote: Manifest, etag: str) -> Manifest:
         replace(runner.polling, stall=runner.stall()),
         activity=lambda: _activity(job),
         focus=(lambda: job.control.focus) if job.control is not None else None,
+        writer=job.writer_for(local),
     )
     follower.reset_pending()
     follower.save()

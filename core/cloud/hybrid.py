@@ -63,7 +63,7 @@ class HybridRunner:
     polling: Polling = field(default_factory=Polling)
     upload_limit_mbps: float | None = None
     upload: str = AUTO
-    limits: Limits = field(default_factory=Limits)  # for a job run wholly here
+    limits: Limits = field(default_factory=Limits)  # this machine's (core.limits)
     overview: bool = True  # the overview pass, made here while the segments upload
 
     async def run_batch(
@@ -98,6 +98,7 @@ class HybridRunner:
             partner=part,
             backend=HYBRID,
             overview=self.overview,
+            limits=self.limits,
         )
         manifest = await cloud.run_job(source, job_dir)
         if manifest.status != FAILED or part.started:

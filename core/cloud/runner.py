@@ -44,6 +44,7 @@ from ..batch import JobOutcome, refused_outcome, run_batch
 from ..errors import FrameFanError
 from ..events import EventCallback, JobEvent
 from ..input_safety import Source, as_source
+from ..limits import Limits
 from ..manifest import Manifest
 from ..runner import JobControl
 from ..settings import Settings
@@ -104,6 +105,9 @@ class LambdaRunner:
     partner: Partner | None = None
     backend: str = BACKEND  # what the manifest says rendered the job
     overview: bool = True  # make the overview pass while uploading (core.overview)
+    # This machine's limits (core.limits) apply before anything is sent, as to a local job;
+    # the stack's own caps apply again in the cloud.
+    limits: Limits = field(default_factory=Limits)
 
     def __post_init__(self) -> None:
         self._upload_slots = asyncio.Semaphore(max(1, self.uploads))

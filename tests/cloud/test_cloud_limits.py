@@ -17,6 +17,7 @@ from core.cloud.runner import STATE_NAME
 from core.cloud.runs import FAILED as RUN_FAILED
 from core.cloud.runs import IGNORED, LIMIT, STARTED, JobRecords, RunRecord, is_live
 from core.cloud.store import ResultsStore
+from core.limits import Limits
 from core.manifest import DONE, FAILED
 from core.probe import MediaInfo
 from core.remote_errors import remote_failure
@@ -141,6 +142,19 @@ def test_the_desktop_refuses_it_before_uploading_with_the_same_message(
         "many.mp4: it would make 3 snippets, more than the 2 allowed per job (stack parameter "
         "MaxSnippetsPerJob); use snippets of at least 3 s"
     )
+    aws_env.wait_idle()
+    assert len(aws_env.invocations) == before  # nothing was uploaded
+
+
+def test_this_machines_own_limits_refuse_it_before_uploading(aws_env, named_clip, tmp_path):
+    before = len(aws_env.invocations)
+    runner = make_runner(limits=Limits(max_snippets=2))
+    job_dir = tmp_path / "job"
+    manifest = asyncio.run(runner.run_job(named_clip("mine.mp4"), job_dir))
+    assert manifest.status == FAILED
+    assert manifest.error.startswith("mine.mp4: it would make 3 snippets, more than the 2 ")
+    assert "(max_snippets limit)" in manifest.error
+    assert not job_dir.exists()  # refused before any work: no job folder, as locally
     aws_env.wait_idle()
     assert len(aws_env.invocations) == before  # nothing was uploaded
 

@@ -42,7 +42,9 @@ DOWNLINK_FACTOR = 4.0  # downloads are taken to be this much faster than the upl
 SNIPPETS_FUNCTION_SECONDS = 5.0
 SNIPPETS_FUNCTION_GB = 1.0
 PART_BYTES = 8 * 1024 * 1024
-PROBE_TAIL_SECONDS = 5.0  # the probe decodes the video's last seconds (core.probe)
+# The probe reads the video's last seconds without decoding them (core.probe), but decodes
+# a picture or two to name the pixel format.
+PROBE_DECODED_PICTURES = 2
 # Decoding is about this share of a render's time per second of video (the rest: scaling,
 # palettes, encoding; docs/benchmarks.md, "Local processing throughput").
 DECODE_SHARE = 0.65
@@ -65,14 +67,14 @@ class CloudLatency:
 
     s3_event: float = 1.0  # an object written → its function invoked
     cold_start: float = 1.5  # a function's first start (runtime, imports, ffmpeg layer)
-    probe_open: float = 0.7  # the probe's HTTPS opens and header reads (the tail's decode apart)
+    probe_open: float = 0.7  # the probe's HTTPS opens, header and tail reads (decoding apart)
     fanout_per_snippet: float = 0.01  # PutEvents, 10 events a call
     event_delivery: float = 0.5  # an event put → the process function invoked
     segment_check: float = 1.0  # a segment's checks: first bytes, probe of a small object
     invocation: float = 1.0  # a render's own work: presigned reads, outputs up, record
     result_poll: float = 1.0  # until the desktop sees a finished record (its polling)
-    # The probe decodes the video's last seconds on the snippets function's share of a
-    # vCPU: timed from the calibration (False: it is part of probe_open, as measured).
+    # The probe's few decoded pictures, on the snippets function's share of a vCPU: timed
+    # from the calibration (False: it is part of probe_open, as measured).
     probe_decode: bool = True
 
     def whole_start(self, snippets: int, probe_decode: float) -> float:
@@ -283,8 +285,12 @@ def estimate(
         first += probe_seconds
     else:
         upload = size_bytes * 8 / cloud.uplink_bps
+        picture = 1 / info.fps if info.fps > 0 else 0.04
         probe_decode = (
-            PROBE_TAIL_SECONDS * calibration.per_second / (SNIPPETS_MEMORY_MB / MB_PER_VCPU)
+            PROBE_DECODED_PICTURES
+            * picture
+            * calibration.per_second
+            / (SNIPPETS_MEMORY_MB / MB_PER_VCPU)
         )
         start = latency.whole_start(n, probe_decode) + latency.result_poll
         render = math.ceil(n / cloud.concurrency) * per_render

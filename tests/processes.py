@@ -1,5 +1,5 @@
-"""The process leak guard's view of the test run: every process a test started, however
-far it got from us.
+"""Processes of the test run: the leak guard's view of every process a test started,
+however far it got from us, and a child that reads files as a plain user would.
 
 A grandchild whose parent exits is normally reparented to init and so escapes a look at our
 descendants (``sh -c "sleep 30 & exit 0"`` leaves ``sleep`` behind unseen). On Linux the
@@ -20,6 +20,8 @@ import sys
 import psutil
 
 PR_SET_CHILD_SUBREAPER = 36  # <linux/prctl.h>
+PR_CAPBSET_DROP = 24
+CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH = 1, 2  # <linux/capability.h>
 
 
 def become_subreaper() -> None:
@@ -30,6 +32,18 @@ def become_subreaper() -> None:
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         errno = ctypes.get_errno()
         raise OSError(errno, f"prctl(PR_SET_CHILD_SUBREAPER): {os.strerror(errno)}")
+
+
+def as_plain_user() -> None:
+    """(a ``preexec_fn``) Let a file's mode decide what the program may read, even when the
+    tests run as root: on Linux, root gives up the capabilities that override it (dropped
+    from the bounding set, they are gone once the program is executed)."""
+    if not sys.platform.startswith("linux") or os.geteuid() != 0:
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH):
+        if libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP)")
 
 
 def running_descendants() -> list[psutil.Process]:

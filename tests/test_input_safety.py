@@ -307,6 +307,18 @@ def test_cut_files_are_rejected_as_truncated(
     assert message.endswith(")")
 
 
+@pytest.mark.parametrize(
+    ("spec", "name"), [(media.STEP_TS, "cut.ts"), (media.MPEG4_AVI, "cut.avi")]
+)
+def test_cut_streams_without_an_end_index_are_shorter_videos(
+    make_video, tmp_path: Path, spec: media.Spec, name: str
+) -> None:
+    """MPEG-TS and AVI are often recorded live and cut on purpose (docs/inputs.md)."""
+    full = asyncio.run(probe(make_video(spec))).duration
+    cut = asyncio.run(probe(media.truncated_copy(make_video(spec), tmp_path / name, 0.6)))
+    assert 0.4 * full < cut.duration < 0.75 * full, (cut.duration, full)
+
+
 def test_unknown_binary_is_rejected(tmp_path: Path) -> None:
     noise = random.Random(7).randbytes(65536)
     (tmp_path / "noise.bin").write_bytes(noise)

@@ -75,7 +75,8 @@ def reap_orphans() -> None:
     if not zombies:
         return
     owners = (subprocess.Popen, multiprocessing.popen_fork.Popen)
-    owned = {getattr(o, "pid", None) for o in gc.get_objects() if isinstance(o, owners)}
+    # type(), not isinstance(): the latter raises on a weak proxy whose object is gone.
+    owned = {o.pid for o in gc.get_objects() if issubclass(type(o), owners)}
     for pid in zombies:
         if pid not in owned:
             with contextlib.suppress(ChildProcessError):

@@ -76,7 +76,7 @@ def reap_orphans() -> None:
         return
     owners = (subprocess.Popen, multiprocessing.popen_fork.Popen)
     # type(), not isinstance(): the latter raises on a weak proxy whose object is gone.
-    owned = {o.pid for o in gc.get_objects() if issubclass(type(o), owners)}
+    owned = {getattr(o, "pid", None) for o in gc.get_objects() if issubclass(type(o), owners)}
     for pid in zombies:
         if pid not in owned:
             with contextlib.suppress(ChildProcessError):

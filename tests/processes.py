@@ -9,6 +9,7 @@ stay in view; the guard then fails the test, kills them and reaps them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ctypes
 import gc
@@ -16,6 +17,7 @@ import multiprocessing.popen_fork
 import os
 import subprocess
 import sys
+import warnings
 
 import psutil
 
@@ -75,9 +77,17 @@ def reap_orphans() -> None:
     if not zombies:
         return
     owners = (subprocess.Popen, multiprocessing.popen_fork.Popen)
+    # asyncio waits for its subprocesses in threads of its own, which may not have run yet
+    # (its child watchers are deprecated from Python 3.12, and gone in 3.14).
+    waiting: set[int] = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        get_watcher = getattr(asyncio, "get_child_watcher", None)
+        if get_watcher is not None:
+            waiting = set(getattr(get_watcher(), "_threads", {}))
     # type(), not isinstance(): the latter raises on a weak proxy whose object is gone.
     owned = {getattr(o, "pid", None) for o in gc.get_objects() if issubclass(type(o), owners)}
     for pid in zombies:
-        if pid not in owned:
+        if pid not in owned and pid not in waiting:
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, os.WNOHANG)

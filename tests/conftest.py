@@ -66,7 +66,6 @@ def no_leftover_processes():
     for process in leftover:
         with contextlib.suppress(psutil.Error):
             names.append(f"{process.pid} {process.name()}")
-    processes.kill(leftover)
-    processes.reap_orphans()
+    processes.kill(leftover)  # and reaped: killed orphans are our children now
     if leftover:
         pytest.fail(f"test left processes running: {', '.join(names)}")

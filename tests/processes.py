@@ -4,20 +4,17 @@ however far it got from us, and a child that reads files as a plain user would.
 A grandchild whose parent exits is normally reparented to init and so escapes a look at our
 descendants (``sh -c "sleep 30 & exit 0"`` leaves ``sleep`` behind unseen). On Linux the
 test process becomes a child subreaper, so such orphans are reparented to it instead and
-stay in view; the guard then fails the test, kills them and reaps them.
+stay in view; the guard then fails the test, kills them and reaps them. Orphans that ended
+on their own stay zombies until the run ends: collecting them here could take an exit
+status asyncio's child watcher is about to wait for.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import ctypes
-import gc
-import multiprocessing.popen_fork
 import os
-import subprocess
 import sys
-import warnings
 
 import psutil
 
@@ -63,31 +60,3 @@ def kill(processes: list[psutil.Process]) -> None:
         with contextlib.suppress(psutil.Error):
             process.kill()
     psutil.wait_procs(processes, timeout=10)
-
-
-def reap_orphans() -> None:
-    """Collect the exit status of ended orphans reparented to us: nobody else will, and a
-    zombie would show up among our children in later tests. Children some object here
-    still owns (a ``Popen`` not yet waited for) are left to it."""
-    zombies = []
-    for child in psutil.Process().children():
-        with contextlib.suppress(psutil.Error):
-            if child.status() == psutil.STATUS_ZOMBIE:
-                zombies.append(child.pid)
-    if not zombies:
-        return
-    owners = (subprocess.Popen, multiprocessing.popen_fork.Popen)
-    # asyncio waits for its subprocesses in threads of its own, which may not have run yet
-    # (its child watchers are deprecated from Python 3.12, and gone in 3.14).
-    waiting: set[int] = set()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        get_watcher = getattr(asyncio, "get_child_watcher", None)
-        if get_watcher is not None:
-            waiting = set(getattr(get_watcher(), "_threads", {}))
-    # type(), not isinstance(): the latter raises on a weak proxy whose object is gone.
-    owned = {getattr(o, "pid", None) for o in gc.get_objects() if issubclass(type(o), owners)}
-    for pid in zombies:
-        if pid not in owned and pid not in waiting:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(pid, os.WNOHANG)

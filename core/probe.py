@@ -90,7 +90,10 @@ class MediaInfo:
 def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> FrameFanError:
     log = "\n".join(result.stderr)
     unreachable = remote_failure(result.stderr) if source.is_remote else None
-    if unreachable and "Invalid data found" not in log:
+    # ffmpeg's refusal names the allowed protocols ("… not on whitelist 'https,tls,tcp'"):
+    # not a failed secure connection, and no retry can help.
+    refused = "not on whitelist" in log or "Protocol not found" in log
+    if unreachable and not refused and "Invalid data found" not in log:
         return SourceUnreachableError(source.name, f"it could not be read: {unreachable}")
     if "moov atom not found" in log and (head is None or head[4:8] in _MP4_BOXES):
         reason = "the file is truncated or damaged (its MP4/MOV index, the moov atom, is missing)"
@@ -103,7 +106,7 @@ def _open_failure(source: Source, result: FfmpegResult, head: bytes | None) -> F
     elif "Invalid data found" in log:
         names = ", ".join(ALLOWED_DEMUXERS)
         reason = f"it is not a video in a supported container (supported demuxers: {names})"
-    elif "not on whitelist" in log or "Protocol not found" in log:
+    elif refused:
         reason = "the input needs a protocol FrameFan does not allow"
     else:
         reason = f"ffmpeg could not open it: {result.last_error()}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -12,7 +13,12 @@ import pytest
 
 from core.ffmpeg_locator import find_ffmpeg
 
-from . import media
+from . import media, processes
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Before any test starts a process: orphans it leaves must come back to us.
+    processes.become_subreaper()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -52,16 +58,15 @@ def make_video(media_dir: Path):
 
 @pytest.fixture(autouse=True)
 def no_leftover_processes():
-    """Fail a test that leaves a child process (an ffmpeg, say) running."""
+    """Fail a test that leaves a process (an ffmpeg, say) running: a child, a grandchild, or
+    an orphan of either (see tests/processes.py)."""
     yield
-    me = psutil.Process()
-    children = [
-        c
-        for c in me.children(recursive=True)
-        if c.is_running() and c.status() != psutil.STATUS_ZOMBIE
-    ]
-    if children:
-        for child in children:
-            child.kill()
-        names = ", ".join(f"{c.pid} {c.name()}" for c in children)
-        pytest.fail(f"test left child processes running: {names}")
+    leftover = processes.running_descendants()
+    names = []
+    for process in leftover:
+        with contextlib.suppress(psutil.Error):
+            names.append(f"{process.pid} {process.name()}")
+    processes.kill(leftover)
+    processes.reap_orphans()
+    if leftover:
+        pytest.fail(f"test left processes running: {', '.join(names)}")

@@ -6,6 +6,7 @@ session. The catalog at the end names the videos the tests share.
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,10 +57,16 @@ def step_source(
 
 
 def make(spec: Spec, folder: Path) -> Path:
-    """Generate ``spec`` under ``folder`` unless it is already there."""
-    path = folder / spec.filename
+    """Generate ``spec`` under ``folder`` unless it is already there.
+
+    Each spec gets a subfolder named by a digest of the whole spec, so two specs that share
+    a file name never share a file; the file itself keeps the name the tests expect.
+    """
+    digest = hashlib.sha256(repr(spec).encode("utf-8")).hexdigest()[:16]
+    path = folder / digest / spec.filename
     if path.exists():
         return path
+    path.parent.mkdir(parents=True, exist_ok=True)
     if spec.base is not None:
         inputs = [*spec.input_options, "-i", str(make(spec.base, folder))]
     else:

@@ -23,7 +23,7 @@ from core.layout import MANIFEST_NAME, frame_relpath, gif_relpath, job_dir_for
 from core.manifest import CANCELLED, DONE, FAILED, PARTIAL, Manifest, SourceInfo
 from core.settings import Settings
 
-from . import media, systems
+from . import media, processes, systems
 
 FAST = ["--snippet-seconds", "3", "--gif-width", "64", "--frame-width", "64", "--workers", "2"]
 
@@ -114,6 +114,27 @@ def test_json_lines_and_exit_status_for_a_mixed_batch(make_video, tmp_path: Path
         else:  # refused before any work: no job folder, no manifest
             assert record["manifest"] is None
             assert not job_dir.exists()
+
+
+@systems.only_on(*systems.posix, reason="a file's mode makes it unreadable on POSIX systems")
+def test_an_unreadable_input_is_permission_denied_and_the_batch_goes_on(make_video, tmp_path):
+    good = make_video(media.H264_MP4)
+    locked = tmp_path / "locked.mp4"
+    shutil.copyfile(good, locked)
+    locked.chmod(0)
+    inputs = ["locked.mp4", str(good)]
+    result = subprocess.run(
+        [*framefan_command(), "process", "--json", "--out", "results", *FAST, *inputs],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+        preexec_fn=processes.as_plain_user,
+    )  # fmt: skip
+    assert result.returncode == 1 and result.stderr == ""
+    records = json_lines(result.stdout)
+    assert (records["locked.mp4"]["status"], records["locked.mp4"]["error"]) == (
+        FAILED,
+        "locked.mp4: permission denied",
+    )
+    assert records[str(good)]["status"] == DONE
 
 
 def test_all_good_with_json_exits_zero(make_video, tmp_path: Path) -> None:
@@ -270,10 +291,13 @@ def test_progress_bar_on_a_terminal(make_video, tmp_path: Path) -> None:
     is printed through it."""
     import pty  # POSIX only
 
+    # Named relative to the working folder, so the result line fits the terminal's width
+    # wherever the test's folders are.
+    shutil.copyfile(make_video(media.STEP_MP4), tmp_path / "step.mp4")
     controller, terminal = pty.openpty()
     try:
         process = subprocess.Popen(
-            [*framefan_command(), "process", *FAST, str(make_video(media.STEP_MP4))],
+            [*framefan_command(), "process", *FAST, "step.mp4"],
             cwd=tmp_path,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil
@@ -30,15 +31,30 @@ def endless(ffmpeg: str) -> list[str]:
     ]  # fmt: skip
 
 
+async def until(condition: Callable[[], object], what: str, within: float = 30) -> None:
+    """Wait for ``condition`` to hold, failing with ``what`` after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} (waited {within:.0f} s)")
+        await asyncio.sleep(0.01)
+
+
 async def wait_for_child(positions: list[float]) -> psutil.Process:
     """The ffmpeg child, once it reports progress (so run_ffmpeg is past starting it)."""
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        children = psutil.Process().children()
-        if children and positions:
-            return children[0]
-        await asyncio.sleep(0.01)
-    raise AssertionError("ffmpeg did not start")
+    await until(lambda: positions and psutil.Process().children(), "ffmpeg did not start")
+    return psutil.Process().children()[0]
+
+
+def stopped(child: psutil.Process) -> bool:
+    return child.status() == psutil.STATUS_STOPPED
+
+
+async def drain() -> None:
+    """Let the event loop read what ffmpeg wrote before it stopped: a handful of loop turns,
+    however slow the machine, since the data is already in the pipe."""
+    for _ in range(20):
+        await asyncio.sleep(0)
 
 
 def test_success_reports_progress(ffmpeg: str) -> None:
@@ -139,14 +155,14 @@ def test_group_pauses_and_resumes_its_processes(ffmpeg: str) -> None:
         )
         child = await wait_for_child(positions)
         group.pause()
-        await asyncio.sleep(0.2)
-        assert child.status() == psutil.STATUS_STOPPED
+        await until(lambda: stopped(child), "ffmpeg was not stopped")
+        await drain()
         seen = len(positions)
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(1.0)  # a running ffmpeg reports twice a second
         assert len(positions) == seen  # a stopped ffmpeg reports nothing
         group.resume()
-        await asyncio.sleep(0.2)
-        assert child.status() != psutil.STATUS_STOPPED
+        await until(lambda: not stopped(child), "ffmpeg was not resumed")
+        await until(lambda: len(positions) > seen, "the resumed ffmpeg reported nothing")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
@@ -164,7 +180,7 @@ def test_cancelling_a_paused_process_ends_it(ffmpeg: str) -> None:
         )
         child = await wait_for_child(positions)
         group.pause()
-        await asyncio.sleep(0.1)
+        await until(lambda: stopped(child), "ffmpeg was not stopped")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

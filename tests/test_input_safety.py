@@ -9,12 +9,15 @@ import contextlib
 import os
 import random
 import socket
+import threading
 from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
 
-from core.errors import InputRejectedError, RenderError
+from core.cloud.sim.server import tls_context
+from core.errors import FrameFanError, InputRejectedError, RenderError
 from core.input_safety import (
     ALLOWED_DEMUXERS,
     LOCAL_PROTOCOLS,
@@ -55,6 +58,33 @@ def tcp_listener() -> Iterator[tuple[int, Callable[[], int]]]:
         for conn in accepted:
             conn.close()
         server.close()
+
+
+@contextlib.contextmanager
+def https_redirect(target: str, ca_file: Path) -> Iterator[str]:
+    """An HTTPS server on 127.0.0.1 (its certificate written to ``ca_file``) redirecting
+    every request to ``target``; yields a URL on it."""
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(302)
+            self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Redirect)
+    server.socket = tls_context(ca_file).wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, name="https-redirect")
+    thread.start()
+    try:
+        yield f"https://127.0.0.1:{server.server_port}/clip.mp4?X-Amz-Signature=0"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
 
 
 def rejection(path: Path | str) -> str:
@@ -193,6 +223,22 @@ def test_hls_playlist_pointing_at_a_server_never_connects(tmp_path: Path, name: 
         assert connections() == 0
 
 
+def test_a_redirect_to_a_protocol_not_allowed_is_never_followed(tmp_path: Path, monkeypatch):
+    """A presigned URL whose server answers with a redirect to plain http: the second URL
+    is refused by the protocol whitelist without a connection (without the whitelist,
+    ffmpeg follows it)."""
+    ca_file = tmp_path / "cert.pem"
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))  # ffmpeg trusts the test server
+    with (
+        tcp_listener() as (port, connections),
+        https_redirect(f"http://127.0.0.1:{port}/clip.mp4", ca_file) as url,
+    ):
+        with pytest.raises(FrameFanError) as caught:
+            asyncio.run(probe(as_source(url, name="clip.mp4"), timeout=60))
+        assert str(caught.value) == ("clip.mp4: the input needs a protocol FrameFan does not allow")
+        assert connections() == 0
+
+
 def test_render_forces_the_probed_demuxer_and_file_protocol(tmp_path: Path) -> None:
     """Even if a playlist got past probing, rendering opens it as the probed container with
     only the file protocol: it fails without fetching what it names."""
@@ -305,6 +351,18 @@ def test_cut_files_are_rejected_as_truncated(
     message = rejection(cut)
     assert message.startswith(f"{name}: the file is truncated (its data ends at 0:0")
     assert message.endswith(")")
+
+
+@pytest.mark.parametrize(
+    ("spec", "name"), [(media.STEP_TS, "cut.ts"), (media.MPEG4_AVI, "cut.avi")]
+)
+def test_cut_streams_without_an_end_index_are_shorter_videos(
+    make_video, tmp_path: Path, spec: media.Spec, name: str
+) -> None:
+    """MPEG-TS and AVI are often recorded live and cut on purpose (docs/inputs.md)."""
+    full = asyncio.run(probe(make_video(spec))).duration
+    cut = asyncio.run(probe(media.truncated_copy(make_video(spec), tmp_path / name, 0.6)))
+    assert 0.4 * full < cut.duration < 0.75 * full, (cut.duration, full)
 
 
 def test_unknown_binary_is_rejected(tmp_path: Path) -> None:

@@ -205,12 +205,12 @@ def test_missing_manifest(tmp_path: Path) -> None:
 
 def _documented_examples() -> list[str]:
     doc = ROOT / "docs" / "manifest.md"
-    if not doc.exists():
-        return []
-    return re.findall(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert doc.is_file(), "docs/manifest.md is missing"
+    examples = re.findall(r"```json\n(.*?)```", doc.read_text(encoding="utf-8"), re.S)
+    assert examples, "docs/manifest.md shows no JSON example"
+    return examples
 
 
-@pytest.mark.skipif(not _documented_examples(), reason="docs/manifest.md has no JSON example yet")
 def test_documented_examples_parse() -> None:
     manifests = [
         data

@@ -12,7 +12,7 @@ from core.input_safety import as_source
 from core.media_header import last_picture_end
 from core.probe import MediaInfo, check_complete, probe, probe_early
 
-from . import media
+from . import media, systems
 
 MP4 = "mov,mp4,m4a,3gp,3g2,mj2"
 MKV = "matroska,webm"
@@ -132,11 +132,22 @@ def test_longer_than_allowed_is_rejected(make_video) -> None:
         probed(make_video(media.H264_MP4), max_duration=1.0)
 
 
-def test_probe_that_stalls_is_stopped(make_video) -> None:
-    path = make_video(media.SLOW_MP4)
-    with pytest.raises(InputRejectedError, match=r"slow\.mp4: reading it took longer than"):
-        probed(path, timeout=0.05)
-    # (the autouse fixture checks no ffmpeg was left running)
+@systems.shell_scripts
+def test_probe_that_stalls_is_stopped(make_video, tmp_path: Path, ffmpeg: str) -> None:
+    # An ffmpeg that never answers (as on a hung network share): the timeout must end it,
+    # however fast the machine.
+    stalled = tmp_path / "stalled"
+    stand_in = tmp_path / "ffmpeg"
+    stand_in.write_text(
+        f'#!/bin/sh\ncase " $* " in *" -version "*) exec "{ffmpeg}" "$@";; esac\n'
+        f'touch "{stalled}"\nexec sleep 600\n'
+    )
+    stand_in.chmod(0o755)
+    path = make_video(media.H264_MP4)
+    with pytest.raises(InputRejectedError, match=r"h264\.mp4: reading it took longer than 1 s"):
+        probed(path, timeout=1, ffmpeg=str(stand_in))
+    assert stalled.exists()  # it was ffmpeg that stalled
+    # (the autouse fixture checks it was not left running)
 
 
 def test_media_info_as_dict(make_video) -> None:

@@ -82,22 +82,50 @@ def test_failed_snippet_gives_partial_then_retry_completes_it(
     assert [e.index for e in events if isinstance(e, SnippetFinished)] == [1]
 
 
-def test_cancel_stops_the_run_and_a_rerun_finishes_it(aws_env, named_clip, tmp_path, ffmpeg):
-    # Slow renders, so that the cancel lands while snippets are still waiting.
-    body = 'case " $* " in *" -version "*) ;; *) sleep 2 ;; esac'
-    aws_env.env_overrides["ProcessFunction"] = {"FRAMEFAN_FFMPEG": _wrapper(tmp_path, ffmpeg, body)}
+def _held_ffmpeg(tmp_path: Path, ffmpeg: str) -> tuple[str, Path, Path]:
+    """An ffmpeg for the process function that says it started (a file per call in the
+    folder returned) and then waits for the release file to appear."""
+    started, release = tmp_path / "started", tmp_path / "release"
+    started.mkdir()
+    # The shell's own deadline (2 min) only keeps a broken test from hanging forever.
+    body = (
+        f'case " $* " in *" -version "*) ;; *) touch "{started}/$$"; n=0; '
+        f'while [ ! -e "{release}" ] && [ $n -lt 1200 ]; do sleep 0.1; n=$((n+1)); done;; esac'
+    )
+    return _wrapper(tmp_path, ffmpeg, body), started, release
+
+
+async def _until(condition, what: str, within: float = 120) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.05)
+
+
+def test_cancel_lets_rendering_snippets_finish_and_a_rerun_completes_it(
+    aws_env, named_clip, tmp_path, ffmpeg
+):
+    # Both workers hold a snippet's render until the cancel has landed; the third waits.
+    wrapper, started, release = _held_ffmpeg(tmp_path, ffmpeg)
+    aws_env.env_overrides["ProcessFunction"] = {"FRAMEFAN_FFMPEG": wrapper}
     video, job_dir = named_clip("cancel me.mp4"), tmp_path / "job"
     events: list = []
 
     async def run_and_cancel() -> None:
         task = asyncio.ensure_future(make_runner(events).run_job(video, job_dir))
-        while not any(isinstance(e, SnippetStarted) for e in events):
-            await asyncio.sleep(0.05)
+        await _until(
+            lambda: (
+                any(isinstance(e, SnippetStarted) for e in events)
+                and len(list(started.iterdir())) >= 2
+            ),
+            "two snippets never started rendering",
+        )
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
 
     asyncio.run(run_and_cancel())
+    release.touch()
     assert Manifest.load(job_dir).status == CANCELLED
     assert events[-1].status == CANCELLED
     cloud_job = _cloud_job(job_dir)
@@ -109,16 +137,19 @@ def test_cancel_stops_the_run_and_a_rerun_finishes_it(aws_env, named_clip, tmp_p
         Key=control_key(cloud_job, CANCEL, state["run"]),
     )
     aws_env.wait_idle()
-    results = [i.result["status"] for i in _process_runs(aws_env, cloud_job)]
-    assert "cancelled" in results, results  # the waiting snippet was skipped
+    # The two renders under way finished; the waiting snippet was skipped.
+    results = sorted(i.result["status"] for i in _process_runs(aws_env, cloud_job))
+    assert results == ["cancelled", "done", "done"], results
 
     aws_env.env_overrides.clear()
     again = asyncio.run(make_runner().run_job(video, job_dir))
     assert again.status == DONE
     assert all((job_dir / s.gif).is_file() for s in again.snippets if s.gif)
+    aws_env.wait_idle()
+    assert len(_process_runs(aws_env, cloud_job)) == 4  # only the skipped one rendered again
 
 
-def test_redelivered_s3_event_renders_nothing_again(aws_env, named_clip, tmp_path):
+def test_redelivered_events_render_nothing_again(aws_env, named_clip, tmp_path):
     job_dir = tmp_path / "job"
     assert asyncio.run(make_runner().run_job(named_clip("twice.mp4"), job_dir)).status == DONE
     aws_env.wait_idle()
@@ -126,11 +157,11 @@ def test_redelivered_s3_event_renders_nothing_again(aws_env, named_clip, tmp_pat
     s3 = aws_env.client("s3")
     results = aws_env.model.buckets["ResultsBucket"]
 
-    def keys() -> list[tuple[str, str]]:
+    def objects() -> list[tuple[str, str]]:
         listing = s3.list_objects_v2(Bucket=results, Prefix=results_prefix(cloud_job))
         return sorted((o["Key"], o["ETag"]) for o in listing["Contents"])
 
-    before_keys = keys()
+    before = objects()
     uploads = [
         i
         for i in aws_env.invocations
@@ -140,21 +171,32 @@ def test_redelivered_s3_event_renders_nothing_again(aws_env, named_clip, tmp_pat
         and i.result["handled"][0]["job_id"] == cloud_job
     ]
     assert len(uploads) == 1
-    first_details = sorted(json.dumps(i.event["detail"]) for i in _process_runs(aws_env, cloud_job))
+    renders = _process_runs(aws_env, cloud_job)
+    assert len(renders) == 3
 
-    aws_env.deliver("SnippetsFunction", uploads[0].event)  # at-least-once delivery
+    # At-least-once delivery: the upload's event and every snippet's event come again.
+    aws_env.deliver("SnippetsFunction", uploads[0].event)
+    for render in renders:
+        aws_env.deliver("ProcessFunction", render.event)
     aws_env.wait_idle()
 
     again = [i for i in aws_env.invocations if i.function == "SnippetsFunction"][-1]
     # The same run goes on; every snippet is done, so no render is requested again.
     (handled,) = again.result["handled"]
     assert handled == {**uploads[0].result["handled"][0], "sent": 0}
-    details = sorted(json.dumps(i.event["detail"]) for i in _process_runs(aws_env, cloud_job))
-    assert details == first_details
-    # The same objects; outputs and records untouched (the manifest is written again).
-    outputs = [(k, e) for k, e in before_keys if not k.endswith(("manifest.json", "run.json"))]
-    assert [k for k, _ in keys()] == [k for k, _ in before_keys]
-    assert set(outputs) <= set(keys())
+    redelivered = _process_runs(aws_env, cloud_job)[len(renders) :]
+    assert sorted(json.dumps(i.event, sort_keys=True) for i in redelivered) == sorted(
+        json.dumps(i.event, sort_keys=True) for i in renders
+    )
+    assert [i.result for i in redelivered] == [{"status": DONE, "skipped": True}] * 3
+    # The same objects; outputs and records untouched (the run's manifest and state, which
+    # the snippets function keeps, are written again).
+    after = objects()
+    assert [k for k, _ in after] == [k for k, _ in before]
+    rewritten = ("manifest.json", "run.json")
+    assert [o for o in after if not o[0].endswith(rewritten)] == [
+        o for o in before if not o[0].endswith(rewritten)
+    ]
     listing = s3.list_objects_v2(Bucket=results, Prefix=records_prefix(cloud_job))
     assert len(listing["Contents"]) == 3
 

@@ -10,12 +10,14 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import psutil
 import pytest
 
 from core.cli import main
+from core.ffmpeg_locator import find_ffmpeg
 
 READY = re.compile(r"^READY AWS_ENDPOINT_URL=(http://127\.0\.0\.1:(\d+)) STACK=(\S+)$")
 
@@ -24,13 +26,37 @@ def _framefan() -> list[str]:
     return [str(Path(sys.executable).parent / "framefan")]
 
 
-def test_cloud_sim_serves_the_cli_and_stops_on_interrupt(clip5, tmp_path):
+def _held_ffmpeg(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """The emulator's ffmpeg (its layer links to ``FRAMEFAN_FFMPEG``): while the hold file
+    exists, each call says it started (the started file) and waits."""
+    started, hold = tmp_path / "started", tmp_path / "hold"
+    wrapper = tmp_path / "ffmpeg-held"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ -e "{hold}" ]; then case " $* " in *" -version "*) ;; *) '
+        f'touch "{started}"; while [ -e "{hold}" ]; do sleep 0.1; done;; esac; fi\n'
+        f'exec "{find_ffmpeg()}" "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return wrapper, started, hold
+
+
+def _wait_for(condition, what: str, within: float = 120) -> None:
+    deadline = time.monotonic() + within
+    while not condition():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def test_cloud_sim_serves_the_cli_and_stops_on_interrupt_mid_invocation(clip5, tmp_path):
+    wrapper, started, hold = _held_ffmpeg(tmp_path)
     sim = subprocess.Popen(
         [*_framefan(), "cloud-sim", "--workers", "2", "--stack", "cli-stack"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        env={**os.environ, "FRAMEFAN_FFMPEG": str(wrapper)},
     )
+    client = None
     try:
         ready: list[str] = []
         reader = threading.Thread(target=lambda: ready.append(sim.stdout.readline()), daemon=True)
@@ -52,11 +78,11 @@ def test_cloud_sim_serves_the_cli_and_stops_on_interrupt(clip5, tmp_path):
         env.pop("AWS_DEFAULT_REGION", None)
         env.pop("AWS_PROFILE", None)
         out = tmp_path / "out"
+        process = [*_framefan(), "process", "--backend", "lambda", "--stack", "cli-stack",
+                   "--json", "--snippet-seconds", "2", "--out", str(out)]  # fmt: skip
         done = subprocess.run(
-            [*_framefan(), "process", "--backend", "lambda", "--stack", "cli-stack", "--json",
-             "--snippet-seconds", "2", "--out", str(out), str(clip5)],
-            env=env, capture_output=True, text=True, timeout=180,
-        )  # fmt: skip
+            [*process, str(clip5)], env=env, capture_output=True, text=True, timeout=180
+        )
         assert done.returncode == 0, done.stderr
         record = json.loads(done.stdout)
         assert record["status"] == "done" and record["error"] is None
@@ -66,15 +92,28 @@ def test_cloud_sim_serves_the_cli_and_stops_on_interrupt(clip5, tmp_path):
         ]  # fmt: skip
         assert len(list((job / "frames").iterdir())) == 5
 
+        # A second job, its ffmpeg held: Ctrl-C lands while an invocation runs.
+        hold.touch()
+        second = tmp_path / "second.mp4"
+        second.write_bytes(clip5.read_bytes())
+        client = subprocess.Popen(
+            [*process, str(second)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        _wait_for(started.exists, "no invocation started its ffmpeg")
         children = psutil.Process(sim.pid).children(recursive=True)
+        running = " ".join(" ".join(c.cmdline()) for c in children)
+        assert "core.cloud.sim.invoke" in running and "/opt/bin/ffmpeg" in running, running
         sim.send_signal(signal.SIGINT)
         assert sim.wait(30) == 0
         assert "cloud-sim stopped" in sim.stderr.read()
-        assert not [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        left = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
+        assert not left, left
     finally:
-        if sim.poll() is None:
-            sim.kill()
-            sim.wait()
+        hold.unlink(missing_ok=True)
+        for process in (sim, client):
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
         sim.stdout.close()
         sim.stderr.close()
 

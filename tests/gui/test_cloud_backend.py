@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 
 from core.cloud.runner import STATE_NAME
+from core.cloud.sim.chaos import Chaos
 from core.cloud.sim.emulator import CloudSim
-from core.manifest import DONE, PARTIAL, RUNNING, Manifest
+from core.manifest import DONE, FAILED, PARTIAL, RUNNING, Manifest
 from gui.backends import CONNECTION
 from gui.queue.actions import row_buttons
 from gui.queue.entry import SNIPPETS, UPLOAD
@@ -129,6 +130,34 @@ def test_a_failed_cloud_snippet_is_retried_from_its_row(
     # The cloud's retry path ran (a new run for the missing snippet), with no new upload.
     assert json.loads((entry.job_dir / STATE_NAME).read_text())["run"] != run
     assert entry.phase is None and entry.upload_total == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "shown"),
+    [
+        # Every attempt at snippet index 1 killed before it writes anything (out of memory).
+        ("crash", PARTIAL, "failed after 3 attempts: the function was killed"),
+        # A time limit shorter than a Python start: every render is killed at its limit.
+        ("timeout", FAILED, "ran past the function's time limit"),
+    ],
+)
+def test_a_crashed_or_timed_out_invocation_shows_on_the_row(
+    qtbot, cloud, make_window, user_settings, step_video, fault, status, shown
+):
+    if fault == "crash":
+        cloud.set_chaos(Chaos.parse(["crash-snippet=1"]))
+    else:
+        cloud.timeout_overrides["ProcessFunction"] = 0.3
+    window = make_window()
+    window.apply_settings(_on_lambda(user_settings, cloud.stack))
+    add_and_wait(qtbot, window, [step_video])
+    entry = window.model.entry_at(0)
+    wait_finished(qtbot, window, timeout=120_000)
+    assert entry.status == status, entry.error
+    assert shown in (entry.error or "")
+    assert row_buttons(entry, window.scheduler.can_pause(entry))[0] == "retry"
+    failed = [s.index for s in Manifest.load(entry.job_dir).snippets if s.status == FAILED]
+    assert failed == ([1] if fault == "crash" else [0, 1, 2])
 
 
 def test_test_connection_reports_each_step_and_a_wrong_stack(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 
 import psutil
 from PySide6.QtCore import QSettings
 
 from core.errors import SettingsError
-from core.manifest import DONE
+from core.manifest import DONE, Manifest
 from core.settings import Settings
 from gui.queue.entry import QUEUED
 from gui.user_settings import SettingsStore, UserSettings
@@ -123,6 +124,19 @@ def test_the_queue_and_its_state_survive_a_restart(qtbot, make_window, tmp_path,
     assert [e.status for e in again.model] == [DONE, DONE, DONE]
 
 
+def _finished_outputs(job_dir: Path) -> dict[str, tuple[int, int]]:
+    """The GIF and stills of each finished snippet, with their inode and modification time
+    (a render writes a new file under a temporary name, so both change if it runs again)."""
+    manifest = Manifest.load(job_dir)
+    paths = []
+    for snippet in manifest.snippets:
+        if snippet.status == DONE and snippet.gif:
+            paths.append(snippet.gif)
+            paths += [f.path for f in manifest.frames if snippet.start <= f.t < snippet.end]
+    stats = {path: (job_dir / path).stat() for path in paths}
+    return {path: (st.st_ino, st.st_mtime_ns) for path, st in stats.items()}
+
+
 def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
     qtbot, make_window, long_video, user_settings
 ):
@@ -133,6 +147,8 @@ def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
     qtbot.waitUntil(lambda: entry.done >= 1, timeout=30_000)
     close_window(qtbot, window)
     assert not psutil.Process().children(recursive=True)  # ffmpeg stopped with the window
+    finished = _finished_outputs(entry.job_dir)
+    assert any(path.endswith(".gif") for path in finished)
 
     again = make_window()
     restored = again.model.entry_at(0)
@@ -141,6 +157,8 @@ def test_closing_mid_job_stops_ffmpeg_and_resumes_next_time(
     again.message_bar.click("Start queue")
     wait_finished(qtbot, again)
     assert restored.status == DONE
+    # What was finished before the restart was kept, not rendered again.
+    assert {p: v for p, v in _finished_outputs(entry.job_dir).items() if p in finished} == finished
 
 
 def test_aws_settings_persist_and_show_only_with_their_backend(

@@ -10,9 +10,15 @@ from PySide6.QtGui import QImage
 
 from core.layout import MANIFEST_NAME
 
+from .. import media
+from .conftest import STEP_SECONDS
+
 
 def _run(*args: str, tmp_path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(tmp_path)}
+    # Without XDG_* variables, the user's folders are all under HOME, so a write to any of
+    # them shows up in tmp_path.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XDG_")}
+    env.update(QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
     return subprocess.run(
         [sys.executable, "-m", "gui", *args],
         capture_output=True,
@@ -34,7 +40,17 @@ def test_a_screenshot_shows_the_job_scrubbed_to_its_middle(tmp_path, step_job):
     assert (image.width(), image.height()) == (1100, 700)
     colours = {image.pixel(x, y) for x in range(0, 1100, 37) for y in range(0, 700, 23)}
     assert len(colours) > 20  # a rendered window, not a blank surface
-    assert not (tmp_path / ".config" / "FrameFan").exists()  # the user's profile is untouched
+    # Scrubbed to the middle of the stills (the last is at 7 s): 3.5 s shows second 3's still,
+    # a good part of the window in grey at its level, 40 levels from its neighbours'.
+    level = media.STEP_LEVELS[(STEP_SECONDS - 1) // 2]
+    matching = 0
+    for y in range(0, 700, 2):
+        for x in range(0, 1100, 2):
+            colour = image.pixelColor(x, y)
+            rgb = (colour.red(), colour.green(), colour.blue())
+            matching += max(rgb) - min(rgb) <= 6 and abs(sum(rgb) / 3 - level) <= 8
+    assert matching * 4 > 20_000, f"{matching * 4} pixels at level {level}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shot.png"]  # no profile written
 
 
 def test_a_bad_manifest_is_one_clear_line(tmp_path):

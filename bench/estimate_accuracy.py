@@ -208,7 +208,7 @@ def cloud(video: Path, settings: Settings, scratch: Path, workers: int) -> None:
     rows = [
         ("S3 event → function", AWS_LATENCY.s3_event, measured["s3_event"]),
         ("function start (cold)", AWS_LATENCY.cold_start, cold),
-        ("probe (tail decoded) and fan-out", aws_probe, measured["probe_and_fanout"]),
+        ("probe (tail read) and fan-out", aws_probe, measured["probe_and_fanout"]),
         ("event → render starts", AWS_LATENCY.event_delivery, measured["event_delivery"]),
         ("a render's own overhead", AWS_LATENCY.invocation, measured["invocation"]),
         ("desktop sees the record", AWS_LATENCY.result_poll, measured["result_poll"]),

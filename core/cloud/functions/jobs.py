@@ -10,14 +10,15 @@ from typing import Any
 
 import botocore.exceptions
 
-from ...errors import InputRejectedError, SourceUnreachableError
+from ...errors import InputRejectedError, SettingsError, SourceUnreachableError
 from ...input_safety import VIDEO_EXTENSIONS, as_source, has_video_extension, sniff_problem
 from ...manifest import RUNNING, Manifest, SourceInfo
 from ...probe import MediaInfo, probe
 from ...settings import Settings
 from ..keys import CANCEL, control_key
+from ..metadata import from_metadata
 from ..records import DONE
-from ..runs import EXPIRED, FAILED, IGNORED, LIMIT, STARTED, RunRecord, is_live
+from ..runs import EXPIRED, FAILED, IGNORED, INPUT, LIMIT, STARTED, RunRecord, is_live
 from ..store import ResultsStore, is_missing
 from ..tasks import SnippetTask
 from .environment import FunctionEnv, client, presigned_get, redact
@@ -125,6 +126,30 @@ def claim(
         if store.claim_run(job_id, record, etag):
             return record
     raise RuntimeError(f"job {job_id}: the run record kept changing; retrying")
+
+
+def claim_upload(
+    env: FunctionEnv,
+    store: ResultsStore,
+    job_id: str,
+    name: str,
+    head: dict[str, Any],
+    retry_run: str | None,
+) -> tuple[Settings, RunRecord] | dict[str, Any]:
+    """The settings an uploaded object (``head``: its HEAD response) carries and the run
+    claimed for it; or, when there is nothing to start, the function's answer (settings
+    that are not valid reject the job; a live run has the request ignored)."""
+    fingerprint = str(head["ETag"]).strip('"')
+    try:
+        settings, run = from_metadata(head.get("Metadata") or {})
+    except SettingsError as exc:
+        error = f"{name}: invalid settings: {exc}"
+        return reject(store, job_id, name, Settings(), retry_run or "upload", error, INPUT)
+    run = retry_run or run
+    claimed = claim(env, store, job_id, run, fingerprint)
+    if claimed is None:
+        return {"job_id": job_id, "run": run, "ignored": True}
+    return settings, claimed
 
 
 def _has_cancel(env: FunctionEnv, job_id: str, run: str) -> bool:

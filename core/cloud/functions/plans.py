@@ -23,7 +23,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from ...errors import InputRejectedError, SettingsError
+from ...errors import InputRejectedError
 from ...input_safety import sniff_problem
 from ...manifest import Manifest
 from ...probe import MediaInfo
@@ -38,7 +38,7 @@ from ..keys import (
     record_key,
     segments_prefix,
 )
-from ..metadata import PLAN_KEY, from_metadata
+from ..metadata import PLAN_KEY
 from ..records import DONE, FAILED, SnippetResult
 from ..runs import INPUT, LIMIT, STARTED, RunRecord
 from ..store import ResultsStore, is_missing
@@ -47,7 +47,7 @@ from .environment import FunctionEnv, client
 from .fanout import put_all
 from .jobs import (
     SNIFF_BYTES,
-    claim,
+    claim_upload,
     done_snippets,
     expired,
     fan_out,
@@ -85,15 +85,11 @@ async def start_plan(
     except PlanError as exc:
         return reject(store, job_id, "video", Settings(), retry_run or "upload", str(exc), INPUT)
     name = plan.name
-    try:
-        settings, run = from_metadata(head.get("Metadata") or {})
-    except SettingsError as exc:
-        error = f"{name}: invalid settings: {exc}"
-        return reject(store, job_id, name, Settings(), retry_run or "upload", error, INPUT)
-    run = retry_run or run
-    claimed = claim(env, store, job_id, run, fingerprint)
-    if claimed is None:
-        return {"job_id": job_id, "run": run, "ignored": True}
+    started = claim_upload(env, store, job_id, name, head, retry_run)
+    if isinstance(started, dict):
+        return started
+    settings, claimed = started
+    run = claimed.run
     if plan.kind == S3:
         return await _start_in_place(env, store, job_id, claimed, plan, settings, timeout)
     assert plan.media is not None

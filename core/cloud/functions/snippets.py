@@ -27,15 +27,13 @@ from urllib.parse import unquote_plus
 
 import botocore.exceptions
 
-from ...errors import InputRejectedError, SettingsError
-from ...settings import Settings
+from ...errors import InputRejectedError
 from ..keys import PLAN, RETRY, SEGMENT, SOURCE, UploadKey, job_prefix, parse_upload_key
-from ..metadata import from_metadata
 from ..runs import INPUT
 from ..store import ResultsStore, is_missing
 from . import plans
 from .environment import FunctionEnv, client, setup_logging, time_left
-from .jobs import claim, expired, fan_out, probe_object, reject
+from .jobs import claim_upload, expired, fan_out, probe_object, reject
 
 log = logging.getLogger("framefan")
 
@@ -107,18 +105,12 @@ async def _start(
         if not is_missing(exc):
             raise
         return expired(env, job_id, name, retry_run)
-    fingerprint = str(head["ETag"]).strip('"')
-    try:
-        settings, run = from_metadata(head.get("Metadata") or {})
-    except SettingsError as exc:
-        error = f"{name}: invalid settings: {exc}"
-        return reject(store, job_id, name, Settings(), retry_run or "upload", error, INPUT)
-    run = retry_run or run
-    claimed = claim(env, store, job_id, run, fingerprint)
-    if claimed is None:
-        return {"job_id": job_id, "run": run, "ignored": True}
+    started = claim_upload(env, store, job_id, name, head, retry_run)
+    if isinstance(started, dict):
+        return started
+    settings, claimed = started
     try:
         info = await probe_object(env, s3, env.uploads_bucket, key, name, timeout)
     except InputRejectedError as exc:
-        return reject(store, job_id, name, settings, run, str(exc), INPUT)
+        return reject(store, job_id, name, settings, claimed.run, str(exc), INPUT)
     return fan_out(env, store, job_id, claimed, name, settings, info, key)

@@ -136,6 +136,7 @@ def test_an_unreadable_manifest_is_kept_aside_and_the_job_starts_over(
 # -- inputs that change or stall ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_input_replaced_mid_run_fails_the_job_and_the_rerun_starts_over(
     make_video, tmp_path: Path
 ) -> None:
@@ -194,6 +195,7 @@ def test_a_render_that_stalls_ends_within_its_timeout(
     assert render_processes() == []
 
 
+@pytest.mark.slow
 def test_render_timeouts_follow_the_snippet_length_and_measured_speed() -> None:
     assert job_run.render_timeout(30, []) == 120 + 30 * 30  # nothing measured: generous
     assert job_run.render_timeout(30, [0.1, 0.4]) == 120  # fast renders: the floor

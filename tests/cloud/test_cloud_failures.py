@@ -95,6 +95,7 @@ def _held_ffmpeg(tmp_path: Path, ffmpeg: str) -> tuple[str, Path, Path]:
     return _wrapper(tmp_path, ffmpeg, body), started, release
 
 
+@pytest.mark.slow
 async def _until(condition, what: str, within: float = 120) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not condition():
@@ -102,6 +103,7 @@ async def _until(condition, what: str, within: float = 120) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_cancel_lets_rendering_snippets_finish_and_a_rerun_completes_it(
     aws_env, named_clip, tmp_path, ffmpeg
 ):

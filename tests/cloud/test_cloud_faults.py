@@ -20,6 +20,9 @@ from core.manifest import DONE, FAILED, PARTIAL
 
 from .conftest import make_runner
 
+# Faults injected through the emulator: each runs a job to a failure and back (CI runs them).
+pytestmark = pytest.mark.slow
+
 
 def _state(job_dir: Path) -> dict:
     return json.loads((job_dir / STATE_NAME).read_text())
@@ -165,7 +168,6 @@ def test_a_retry_after_the_upload_expired_uploads_it_again(aws_env, named_clip, 
     aws_env.client("s3").head_object(Bucket=uploads, Key=key)  # sent again
 
 
-@pytest.mark.slow
 def test_an_unreachable_source_is_retried_not_rejected(aws_env, named_clip, tmp_path):
     # Nothing listens there: every network open of the probe fails, through all of
     # Lambda's retries; the job is not refused for good, and a rerun completes it.

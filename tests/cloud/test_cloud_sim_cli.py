@@ -40,6 +40,7 @@ def _held_ffmpeg(tmp_path: Path) -> tuple[Path, Path, Path]:
     return wrapper, started, hold
 
 
+@pytest.mark.slow
 def _wait_for(condition, what: str, within: float = 120) -> None:
     deadline = time.monotonic() + within
     while not condition():

@@ -132,6 +132,7 @@ def test_a_failed_cloud_snippet_is_retried_from_its_row(
     assert entry.phase is None and entry.upload_total == 0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("fault", "status", "shown"),
     [

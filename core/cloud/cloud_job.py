@@ -69,8 +69,7 @@ class CloudJob:
     ) -> None:
         self.runner = runner
         self.control = control
-        self.fresh = fresh  # the job folder was made for this run
-        self.recorded = not fresh  # a manifest is (or was) in the folder
+        self.recorded = not fresh  # a manifest is (or was) in the folder: not made for this run
         self._overview: asyncio.Task[bool] | None = None
         self._writer: ManifestWriter | None = None  # of the job's manifest, while it runs
         self.src = src
@@ -298,8 +297,9 @@ class CloudJob:
             )
         return self._writer
 
-    async def end_overview(self) -> None:
-        """Stop the overview pass if it still runs (its pictures so far stay listed)."""
+    async def wind_down(self) -> None:
+        """Stop the overview pass if it still runs (its pictures so far stay listed) and
+        drop the manifest's deferred write: the caller writes the final state."""
         task, self._overview = self._overview, None
         if task is not None:
             task.cancel()

@@ -73,7 +73,7 @@ async def follow(job: CloudJob, remote: Manifest, etag: str) -> Manifest:
     await _work(job, follower)
     if follower.gave_up:
         job.state.save(gave_up=job.run_id)  # a rerun retries, not follows, this run
-    await job.end_overview()
+    await job.wind_down()
     local.status = local.settled_status()
     path = job.save()
     runner._emit(JobFinished(job.job_id, local.status, local.error, path))

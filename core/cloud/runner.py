@@ -154,7 +154,7 @@ class LambdaRunner:
             except OSError as exc:
                 return job.fail(f"{job.name}: {exc.strerror or exc}")
             finally:
-                await job.end_overview()
+                await job.wind_down()
                 if not job.recorded:  # refused before any work: no job folder
                     held.discard_folder()
 

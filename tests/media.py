@@ -233,6 +233,10 @@ KEYFRAMES_MP4 = Spec(
 )
 # Every picture a keyframe, over a minute: the overview keeps one every 0.6 s.
 ALL_KEYFRAMES_MP4 = Spec("all-keyframes.mp4", step_source(60), codec=[*H264, "-g", "1"])
+# The same at 1280x720: a sweep long enough (seconds, on any machine) to be stopped midway.
+ALL_KEYFRAMES_HD_MP4 = Spec(
+    "all-keyframes-hd.mp4", step_source(60, size="1280x720"), codec=[*H264, "-g", "1"]
+)
 # An intra-only codec: the overview drops packets before decoding them.
 MJPEG_AVI = Spec("mjpeg.avi", step_source(20), codec=["-c:v", "mjpeg", "-q:v", "8"])
 

@@ -120,18 +120,22 @@ def test_cancelled_sweep_stops_ffmpeg_and_lists_what_it_moved(make_video, tmp_pa
     got: list[FrameRecord] = []
 
     async def run() -> None:
-        path = make_video(media.ALL_KEYFRAMES_MP4)
+        path = make_video(media.ALL_KEYFRAMES_HD_MP4)
         info = await probe(path)
+        task: asyncio.Future[bool] | None = None
+
+        def first_pictures(pictures: list[FrameRecord]) -> None:
+            got.extend(pictures)
+            task.cancel()  # at the first batch, while ffmpeg sweeps the rest
+
         task = asyncio.ensure_future(
-            OverviewPass(as_source(path), info, tmp_path, got.extend).run()
+            OverviewPass(as_source(path), info, tmp_path, first_pictures).run()
         )
-        while not got:
-            await asyncio.sleep(0.01)
-        task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
 
     asyncio.run(run())  # the conftest guard fails the test if ffmpeg is left running
+    assert 0 < len(got) < 90  # stopped midway: a whole sweep gives about a hundred
     on_disk = sorted(os.listdir(tmp_path / OVERVIEW_DIR))
     assert on_disk == sorted(Path(p.path).name for p in got)
     assert os.listdir(tmp_path / WORK_DIR) == []  # the scratch folder is gone

@@ -166,6 +166,7 @@ def test_an_input_replaced_mid_run_fails_the_job_and_the_rerun_starts_over(
     assert events.started() == list(range(len(again.snippets)))  # nothing kept from before
 
 
+@pytest.mark.slow
 def test_a_render_that_stalls_ends_within_its_timeout(
     make_video, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

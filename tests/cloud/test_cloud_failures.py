@@ -95,7 +95,6 @@ def _held_ffmpeg(tmp_path: Path, ffmpeg: str) -> tuple[str, Path, Path]:
     return _wrapper(tmp_path, ffmpeg, body), started, release
 
 
-@pytest.mark.slow
 async def _until(condition, what: str, within: float = 120) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not condition():

@@ -40,7 +40,6 @@ def _held_ffmpeg(tmp_path: Path) -> tuple[Path, Path, Path]:
     return wrapper, started, hold
 
 
-@pytest.mark.slow
 def _wait_for(condition, what: str, within: float = 120) -> None:
     deadline = time.monotonic() + within
     while not condition():
@@ -48,6 +47,7 @@ def _wait_for(condition, what: str, within: float = 120) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow
 def test_cloud_sim_serves_the_cli_and_stops_on_interrupt_mid_invocation(clip5, tmp_path):
     wrapper, started, hold = _held_ffmpeg(tmp_path)
     sim = subprocess.Popen(

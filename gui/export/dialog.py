@@ -202,7 +202,6 @@ class ExportDialog(QDialog):
         form.addRow("", every_row)
         form.addRow("", self.by_marks)
         form.addRow("Format", self.sheet_format)
-        form.addRow("Save as", self.sheet_output)
         self.preview = QLabel("Preparing the preview…")
         self.preview.setObjectName("secondaryText")
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -217,9 +216,15 @@ class ExportDialog(QDialog):
             group.buttonToggled,
         ):
             signal.connect(self._schedule_preview)
-        layout = QHBoxLayout(page)
-        layout.addLayout(form)
-        layout.addWidget(self.preview, 1)
+        beside = QHBoxLayout()
+        beside.addLayout(form)
+        beside.addWidget(self.preview, 1)
+        # Under both, the whole width: a path is long, and its name is at its end.
+        below = QFormLayout()
+        below.addRow("Save as", self.sheet_output)
+        layout = QVBoxLayout(page)
+        layout.addLayout(beside, 1)
+        layout.addLayout(below)
         return page
 
     def _sprites_tab(self, output: Path) -> QWidget:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 SAVE = "save"  # a file to write
 FOLDER = "folder"  # a folder to make
 OPEN = "open"  # a file to read
+PATH_CHARS = 48  # the least a path field shows, in average characters
 
 
 class PathEdit(QWidget):
@@ -33,6 +34,8 @@ class PathEdit(QWidget):
         what = {SAVE: "The file to write", FOLDER: "The new folder to write", OPEN: "The file"}
         describe(self.line, label, f"{what[kind]}: type its path, or choose it")
         self.line.textChanged.connect(lambda _text: self.changed.emit())
+        # Room for a folder and a name: the name, at the end, is what is checked.
+        self.line.setMinimumWidth(self.line.fontMetrics().averageCharWidth() * PATH_CHARS)
         self.browse = QPushButton("Choose…")
         self.browse.setAccessibleName(f"Choose the {label.lower()}")
         self.browse.setToolTip(f"Choose the {label.lower()} in a file dialog")

@@ -41,7 +41,10 @@ def test_many_snippets_finishing_at_once_are_written_in_one_batch(tmp_path: Path
             writer.save_soon()
             inodes.add(os.stat(tmp_path / MANIFEST_NAME).st_ino)
         assert len(inodes) == 1  # nothing more written yet: the interval has not passed
-        await asyncio.sleep(0.6)
+        deadline = asyncio.get_running_loop().time() + 30
+        while writer.writes < 2:  # the batch, once the interval has passed
+            assert asyncio.get_running_loop().time() < deadline, "the batch was never written"
+            await asyncio.sleep(0.05)
         return writer
 
     writer = asyncio.run(finish_all())

@@ -27,7 +27,7 @@ from core.cloud.metadata import segment_metadata, to_metadata
 from core.cloud.runner import STATE_NAME
 from core.cloud.s3source import list_folder
 from core.events import SnippetFinished, UploadPlanned, UploadProgress
-from core.layout import MANIFEST_NAME
+from core.layout import MANIFEST_NAME, OVERVIEW_DIR
 from core.manifest import DONE, FAILED, Manifest
 from core.probe import probe
 from core.runner import LocalRunner
@@ -45,11 +45,20 @@ def _fresh(make_video, spec: media.Spec, folder: Path) -> Path:
 
 
 def _files(job_dir: Path) -> set[str]:
+    """The snippets' outputs. The overview pass stops when the renders end, so how many
+    overview pictures a job keeps depends on timing: see :func:`_overview_as_listed`."""
     return {
         p.relative_to(job_dir).as_posix()
         for p in job_dir.rglob("*")
-        if p.is_file() and p.name not in (STATE_NAME, MANIFEST_NAME)
+        if p.is_file()
+        and p.name not in (STATE_NAME, MANIFEST_NAME)
+        and p.relative_to(job_dir).parts[0] != OVERVIEW_DIR
     }
+
+
+def _overview_as_listed(job_dir: Path, manifest: Manifest) -> None:
+    on_disk = {p.relative_to(job_dir).as_posix() for p in (job_dir / OVERVIEW_DIR).glob("*")}
+    assert {picture.path for picture in manifest.overview} <= on_disk
 
 
 def _cloud_job(job_dir: Path) -> str:
@@ -77,6 +86,8 @@ def test_segments_render_like_the_local_backend_and_no_whole_file_is_sent(
     assert _files(job_dir) == _files(tmp_path / "local")
     for relpath in _files(job_dir):
         assert (job_dir / relpath).read_bytes() == (tmp_path / "local" / relpath).read_bytes()
+    _overview_as_listed(job_dir, manifest)
+    _overview_as_listed(tmp_path / "local", local)
     assert [(s.start, s.end, s.status) for s in manifest.snippets] == [
         (s.start, s.end, s.status) for s in local.snippets
     ]

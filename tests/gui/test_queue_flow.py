@@ -45,14 +45,16 @@ def _drop_urls(target, paths: list[Path]) -> None:
     _drag_and_drop(target, mime, QPointF(target.width() / 2, target.height() / 2))
 
 
-def _ffmpeg_children(status: str | None = None) -> list[psutil.Process]:
-    """Running ffmpeg children (in ``status`` if given); one may exit while we look."""
+def _ffmpeg_children(into: Path, status: str | None = None) -> list[psutil.Process]:
+    """Running ffmpeg children writing into ``into`` (the estimate's calibration renders
+    elsewhere), in ``status`` if given; one may exit while we look."""
     found = []
     for child in psutil.Process().children(recursive=True):
         try:
             state = child.status()
             wanted = state != psutil.STATUS_ZOMBIE and (status is None or state == status)
-            if wanted and "ffmpeg" in child.name():
+            wanted = wanted and "ffmpeg" in child.name()
+            if wanted and any(str(into) in argument for argument in child.cmdline()):
                 found.append(child)
         except psutil.NoSuchProcess:
             continue
@@ -149,16 +151,18 @@ def test_a_bad_file_fails_in_its_row_while_the_others_finish(
     assert notices == ["1 done, 1 failed"]  # one notification for the whole queue
 
 
-def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, user_settings):
+def test_cancel_stops_the_job_and_its_ffmpeg(
+    qtbot, make_window, long_video, user_settings, out_dir
+):
     window = make_window()
     window.apply_settings(user_settings.with_backend_values("local", workers=1))
     add_and_wait(qtbot, window, [long_video])
     entry = window.model.entry_at(0)
-    qtbot.waitUntil(lambda: bool(_ffmpeg_children()) and entry.total > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: bool(_ffmpeg_children(out_dir)) and entry.total > 0, timeout=30_000)
 
     click_row_button(qtbot, window, entry.id, "cancel")
     qtbot.waitUntil(lambda: entry.status == CANCELLED and window.scheduler.is_idle())
-    assert _ffmpeg_children() == []
+    assert _ffmpeg_children(out_dir) == []
     manifest = Manifest.load(entry.job_dir)
     assert manifest.status == CANCELLED
     assert manifest.counts()[DONE] < len(manifest.snippets)
@@ -170,18 +174,20 @@ def test_cancel_stops_the_job_and_its_ffmpeg(qtbot, make_window, long_video, use
 
 
 def test_pause_queue_pauses_the_running_job_and_start_resumes_it(
-    qtbot, make_window, long_video, user_settings
+    qtbot, make_window, long_video, user_settings, out_dir
 ):
     window = make_window()
     window.apply_settings(user_settings.with_backend_values("local", workers=1))
     add_and_wait(qtbot, window, [long_video])
     entry = window.model.entry_at(0)
-    qtbot.waitUntil(lambda: bool(_ffmpeg_children()) and entry.total > 0, timeout=30_000)
+    qtbot.waitUntil(lambda: bool(_ffmpeg_children(out_dir)) and entry.total > 0, timeout=30_000)
 
     window.commands.toggle_queue.trigger()  # Pause queue, as HandBrake's: the work stops
     assert window.scheduler.held and entry.status == "paused"
     assert window.commands.toggle_queue.text() == "Start queue"
-    qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
+    qtbot.waitUntil(
+        lambda: _ffmpeg_children(out_dir) == _ffmpeg_children(out_dir, psutil.STATUS_STOPPED)
+    )
     window.commands.toggle_queue.trigger()
     assert not window.scheduler.held and entry.status == "running"
 
@@ -199,7 +205,7 @@ def test_pause_queue_pauses_the_running_job_and_start_resumes_it(
 
 @systems.pausing_stops_ffmpeg
 def test_retry_after_a_failure_renders_only_what_failed(
-    qtbot, make_window, tmp_path, long_video, user_settings
+    qtbot, make_window, tmp_path, long_video, user_settings, out_dir
 ):
     """While the job is paused, folders appear where the stills of its last snippets go;
     those snippets fail. With the folders gone, Retry renders them and keeps the others."""
@@ -213,7 +219,9 @@ def test_retry_after_a_failure_renders_only_what_failed(
 
     click_row_button(qtbot, window, entry.id, "pause")
     assert entry.status == "paused"
-    qtbot.waitUntil(lambda: _ffmpeg_children() == _ffmpeg_children(psutil.STATUS_STOPPED))
+    qtbot.waitUntil(
+        lambda: _ffmpeg_children(out_dir) == _ffmpeg_children(out_dir, psutil.STATUS_STOPPED)
+    )
     blocked = [entry.job_dir / frame_relpath(n) for n in range(21, 30)]  # snippets 7 to 9
     for folder in blocked:
         folder.mkdir(parents=True)
@@ -265,7 +273,7 @@ def test_an_unwritable_output_folder_holds_the_queue_with_a_fix(
     assert entry.job_dir is not None and entry.job_dir.parent == user_settings.output_folder
 
 
-def test_a_full_disk_is_reported_before_any_work(qtbot, make_window, step_video):
+def test_a_full_disk_is_reported_before_any_work(qtbot, make_window, step_video, out_dir):
     window = make_window(min_free=1 << 60)
     problems = []
     window.scheduler.problemFound.connect(problems.append)
@@ -274,7 +282,9 @@ def test_a_full_disk_is_reported_before_any_work(qtbot, make_window, step_video)
     assert problems[0].kind == DISK_SPACE
     assert "free some space" in window.message_bar.text.text()
     assert window.model.entry_at(0).status == QUEUED
-    assert _ffmpeg_children() == []
+    # The job never started: no folder of its own, nothing rendering into the output folder.
+    assert not out_dir.exists() or list(out_dir.iterdir()) == []
+    assert _ffmpeg_children(out_dir) == []
 
 
 def test_row_shows_what_the_user_needs(qtbot, make_window, step_video):
